@@ -1,0 +1,184 @@
+import { z } from 'zod';
+
+/**
+ * Every app setting winback reads, validated in one place. In Azure they are app settings (Key Vault references
+ * for secrets); under `func start` they come from local.settings.json; under `npm start` the local host fills
+ * in the embedded services. A missing or malformed setting fails startup with a message that names it.
+ *
+ * Connections follow the Functions convention: either a connection string in `<CONN>`, or identity-based
+ * `<CONN>__accountEndpoint` / `<CONN>__fullyQualifiedNamespace` / `<CONN>__blobServiceUri`
+ * (+ optional `__clientId` for a user-assigned identity).
+ */
+export const settingNames = {
+  cosmosConnection: 'CosmosDB',
+  cosmosEndpoint: 'CosmosDB__accountEndpoint',
+  cosmosClientId: 'CosmosDB__clientId',
+  cosmosDatabase: 'COSMOS_DATABASE',
+  serviceBusConnection: 'ServiceBusConnection',
+  serviceBusNamespace: 'ServiceBusConnection__fullyQualifiedNamespace',
+  serviceBusClientId: 'ServiceBusConnection__clientId',
+  storageConnection: 'AzureWebJobsStorage',
+  storageBlobUri: 'AzureWebJobsStorage__blobServiceUri',
+  storageClientId: 'AzureWebJobsStorage__clientId',
+  snapshotContainer: 'SNAPSHOT_CONTAINER',
+  segmentsSchedule: 'SEGMENTS_SCHEDULE',
+  retailerTimeZone: 'RETAILER_TIME_ZONE',
+  shopifySecret: 'SHOPIFY_WEBHOOK_SECRET',
+  shopwareSecret: 'SHOPWARE_WEBHOOK_SECRET',
+} as const;
+
+export type SettingName = (typeof settingNames)[keyof typeof settingNames];
+
+export class SettingsError extends Error {
+  constructor(readonly problems: { setting: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' + problems.map((p) => `  - ${p.setting}: ${p.message}`).join('\n'),
+    );
+    this.name = 'SettingsError';
+  }
+}
+
+const nonEmpty = z.string().trim().min(1);
+const httpsUrl = z.url({ protocol: /^https?$/ });
+
+const connectionStringWith = (...keys: string[]) =>
+  nonEmpty.refine(
+    (value) => {
+      const parts = parseConnectionString(value);
+      return keys.every((key) => parts[key.toLowerCase()] !== undefined);
+    },
+    `a connection string with ${keys.join(' and ')}`,
+  );
+
+const isValidTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Six-field NCRONTAB ({second} {minute} {hour} {day} {month} {day-of-week}), as the Functions timer takes. */
+const ncrontab = nonEmpty.refine((v) => v.split(/\s+/).length === 6, 'an NCRONTAB expression with 6 fields');
+
+export type CosmosConnection =
+  | { kind: 'key'; endpoint: string; key: string }
+  | { kind: 'identity'; endpoint: string; clientId?: string };
+
+export type ServiceBusConnection =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; fullyQualifiedNamespace: string; clientId?: string }
+  | { kind: 'local' };
+
+export type StorageConnection =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; blobServiceUri: string; clientId?: string };
+
+export interface Settings {
+  cosmos: CosmosConnection;
+  cosmosDatabase: string;
+  serviceBus: ServiceBusConnection;
+  storage: StorageConnection;
+  snapshotContainer: string;
+  segmentsSchedule: string;
+  retailerTimeZone: string;
+  shopifySecret?: string;
+  shopwareSecret?: string;
+}
+
+export function parseConnectionString(value: string): Record<string, string> {
+  const parts: Record<string, string> = {};
+  for (const segment of value.split(';')) {
+    const index = segment.indexOf('=');
+    if (index <= 0) continue;
+    parts[segment.slice(0, index).trim().toLowerCase()] = segment.slice(index + 1).trim();
+  }
+  return parts;
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * @param options.allowLocalServiceBus the local host passes true: with no namespace configured, messages go
+ * through its in-process transport. In Azure a missing Service Bus setting is an error.
+ */
+export function loadSettings(env: Env = process.env, options: { allowLocalServiceBus?: boolean } = {}): Settings {
+  const problems: { setting: string; message: string }[] = [];
+  const read = <T>(name: string, schema: z.ZodType<T>, fallback?: T): T | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    problems.push({ setting: name, message: `expected ${parsed.error.issues[0]?.message ?? 'a valid value'}` });
+    return undefined;
+  };
+
+  let cosmos: CosmosConnection | undefined;
+  const cosmosString = read(settingNames.cosmosConnection, connectionStringWith('AccountEndpoint', 'AccountKey'));
+  const cosmosEndpoint = read(settingNames.cosmosEndpoint, httpsUrl);
+  if (cosmosString) {
+    const parts = parseConnectionString(cosmosString);
+    cosmos = { kind: 'key', endpoint: parts['accountendpoint']!, key: parts['accountkey']! };
+  } else if (cosmosEndpoint) {
+    cosmos = { kind: 'identity', endpoint: cosmosEndpoint, clientId: env[settingNames.cosmosClientId] || undefined };
+  } else if (!problems.some((p) => p.setting.startsWith('CosmosDB'))) {
+    problems.push({
+      setting: settingNames.cosmosEndpoint,
+      message: `missing: set ${settingNames.cosmosEndpoint} (managed identity) or ${settingNames.cosmosConnection} (connection string)`,
+    });
+  }
+
+  let serviceBus: ServiceBusConnection | undefined;
+  const sbString = read(settingNames.serviceBusConnection, connectionStringWith('Endpoint'));
+  const sbNamespace = read(
+    settingNames.serviceBusNamespace,
+    nonEmpty.regex(/^[a-z0-9.-]+$/i, 'a host name such as <ns>.servicebus.windows.net'),
+  );
+  if (sbString) serviceBus = { kind: 'connectionString', connectionString: sbString };
+  else if (sbNamespace)
+    serviceBus = { kind: 'identity', fullyQualifiedNamespace: sbNamespace, clientId: env[settingNames.serviceBusClientId] || undefined };
+  else if (options.allowLocalServiceBus) serviceBus = { kind: 'local' };
+  else if (!problems.some((p) => p.setting.startsWith('ServiceBusConnection'))) {
+    problems.push({
+      setting: settingNames.serviceBusNamespace,
+      message: `missing: set ${settingNames.serviceBusNamespace} (managed identity) or ${settingNames.serviceBusConnection}`,
+    });
+  }
+
+  let storage: StorageConnection | undefined;
+  const storageString = read(settingNames.storageConnection, nonEmpty);
+  const blobUri = read(settingNames.storageBlobUri, httpsUrl);
+  if (storageString) storage = { kind: 'connectionString', connectionString: storageString };
+  else if (blobUri) storage = { kind: 'identity', blobServiceUri: blobUri, clientId: env[settingNames.storageClientId] || undefined };
+  else if (!problems.some((p) => p.setting.startsWith('AzureWebJobsStorage'))) {
+    problems.push({
+      setting: settingNames.storageBlobUri,
+      message: `missing: set ${settingNames.storageBlobUri} (managed identity) or ${settingNames.storageConnection}`,
+    });
+  }
+
+  const cosmosDatabase = read(settingNames.cosmosDatabase, nonEmpty.regex(/^[A-Za-z0-9_-]{1,255}$/, 'a database id'), 'winback');
+  const snapshotContainer = read(
+    settingNames.snapshotContainer,
+    nonEmpty.regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'a blob container name (3-63 lowercase letters, digits, "-")'),
+    'winback-snapshots',
+  );
+  const segmentsSchedule = read(settingNames.segmentsSchedule, ncrontab, '0 0 2 * * *');
+  const retailerTimeZone = read(settingNames.retailerTimeZone, nonEmpty.refine(isValidTimeZone, 'an IANA time zone such as Europe/Berlin'), 'UTC');
+  const shopifySecret = read(settingNames.shopifySecret, z.string().min(8, 'a secret of at least 8 characters'));
+  const shopwareSecret = read(settingNames.shopwareSecret, z.string().min(8, 'a secret of at least 8 characters'));
+
+  if (problems.length > 0) throw new SettingsError(problems);
+  return {
+    cosmos: cosmos!,
+    cosmosDatabase: cosmosDatabase!,
+    serviceBus: serviceBus!,
+    storage: storage!,
+    snapshotContainer: snapshotContainer!,
+    segmentsSchedule: segmentsSchedule!,
+    retailerTimeZone: retailerTimeZone!,
+    shopifySecret,
+    shopwareSecret,
+  };
+}
