@@ -7,11 +7,21 @@ export const containers = {
   customers: { name: 'customers', partitionKey: '/id' },
   /** Idempotency records (purchase keys, Idempotency-Key headers, webhook ids): id = scope + key. */
   idempotency: { name: 'idempotency', partitionKey: '/id' },
+  /** Coupons keyed by their code: a duplicate code fails on create. */
+  coupons: { name: 'coupons', partitionKey: '/code' },
+  /** Offers and their budget counters (id = offerId, and `budget:<offerId>`). */
+  offers: { name: 'offers', partitionKey: '/id' },
+  /** Segmentation runs, their shard progress and per-run statistics. */
+  segmentRuns: { name: 'segment-runs', partitionKey: '/runId' },
 } as const satisfies Record<string, ContainerSpec>;
 
 export const queues = {
   /** segment.changed and purchase events that journeys react to. */
   customerEvents: { name: 'customer-events', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
+  /** Requests to issue a coupon (from journeys); idempotent on requestId. */
+  couponRequests: { name: 'coupon-requests', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
+  /** Fan-out of a segmentation run over customer shards. */
+  segmentShards: { name: 'segment-shards', maxDeliveryCount: 5, lockDurationSeconds: 300, duplicateDetection: true },
 } as const satisfies Record<string, QueueSpec>;
 
 export interface ContainerSpec {
