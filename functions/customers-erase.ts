@@ -1,0 +1,21 @@
+import { app } from '@azure/functions';
+import { CustomerRouteParams } from '../shared/customers/schema.js';
+import { httpHandler, validateParams } from '../shared/http/request.js';
+import { services } from '../shared/services.js';
+
+/** DELETE /api/customers/{customerId} — GDPR erasure of the profile and the purchase history; 204 every time. */
+export const customersErase = httpHandler(async (request, context) => {
+  const params = validateParams(CustomerRouteParams, request.params);
+  if (!params.ok) return params.failure;
+  const { runtime, customers } = services();
+  const { purchasesDeleted } = await customers.erase(params.value.customerId, runtime.clock.now());
+  context.log(`erased a customer: ${purchasesDeleted} purchases deleted`);
+  return { status: 204 };
+});
+
+app.http('customers-erase', {
+  route: 'customers/{customerId}',
+  methods: ['DELETE'],
+  authLevel: 'function',
+  handler: customersErase,
+});

@@ -1,0 +1,106 @@
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import { fieldErrors, jsonResponse } from '../shared/http/problem.js';
+import { httpHandler, parseJsonBytes, readRawBody } from '../shared/http/request.js';
+import { purchaseView, temporalIssues, toPurchase } from '../shared/purchases/ingest.js';
+import { PurchaseBatchInput, PurchaseInput, maxBatchSize } from '../shared/purchases/schema.js';
+import { services } from '../shared/services.js';
+import type { Failure } from '../shared/http/failure.js';
+import type { FieldError } from '../shared/http/problem.js';
+
+type ItemOutcome =
+  | { status: 'created' | 'duplicate'; httpStatus: 201 | 200; purchase: ReturnType<typeof purchaseView> }
+  | { status: 'invalid'; httpStatus: 400; errors: FieldError[] }
+  | { status: 'conflict'; httpStatus: 409; detail: string }
+  | { status: 'erased'; httpStatus: 410; detail: string };
+
+async function ingestOne(raw: unknown, pointer: string, now: Date): Promise<ItemOutcome> {
+  const parsed = PurchaseInput.safeParse(raw);
+  if (!parsed.success) {
+    return { status: 'invalid', httpStatus: 400, errors: fieldErrors(parsed.error, pointer ? pointer.split('/').slice(1) : []) };
+  }
+  const temporal = temporalIssues(parsed.data, now, pointer);
+  if (temporal.length > 0) return { status: 'invalid', httpStatus: 400, errors: temporal };
+  const outcome = await services().purchases.record(toPurchase(parsed.data, now), now);
+  switch (outcome.kind) {
+    case 'created':
+      return { status: 'created', httpStatus: 201, purchase: purchaseView(outcome.purchase) };
+    case 'duplicate':
+      return { status: 'duplicate', httpStatus: 201, purchase: purchaseView(outcome.purchase) };
+    case 'conflict':
+      return {
+        status: 'conflict',
+        httpStatus: 409,
+        detail: `order ${parsed.data.orderId} from ${parsed.data.source} was already recorded with different content`,
+      };
+    case 'erased':
+      return { status: 'erased', httpStatus: 410, detail: `customer was erased at ${outcome.erasedAt}; older purchases are not accepted` };
+    default: {
+      const exhaustive: never = outcome;
+      return exhaustive;
+    }
+  }
+}
+
+function singleResponse(outcome: ItemOutcome) {
+  switch (outcome.status) {
+    case 'created':
+      return jsonResponse(201, outcome.purchase, { location: `/api/customers/${encodeURIComponent(outcome.purchase.customerId)}/purchases` });
+    case 'duplicate':
+      // Same answer as the first time; the header tells a curious client it was a replay.
+      return jsonResponse(201, outcome.purchase, { 'idempotent-replayed': 'true' });
+    case 'invalid':
+      return { kind: 'invalid', detail: 'the purchase is invalid', errors: outcome.errors } satisfies Failure;
+    case 'conflict':
+      return { kind: 'conflict', detail: outcome.detail, reason: 'idempotency_key_reused' } satisfies Failure;
+    case 'erased':
+      return { kind: 'gone', detail: outcome.detail } satisfies Failure;
+    default: {
+      const exhaustive: never = outcome;
+      return exhaustive;
+    }
+  }
+}
+
+/** POST /api/purchases — one purchase, or {"purchases": [...]} with up to 1,000, each judged on its own. */
+export const purchasesIngest = httpHandler(async (request: HttpRequest, _context: InvocationContext) => {
+  const contentType = request.headers.get('content-type');
+  if (contentType && !/^application\/json\b/i.test(contentType)) {
+    return { kind: 'unsupported_media_type', detail: `expected application/json, got ${contentType}` } satisfies Failure;
+  }
+  const raw = await readRawBody(request);
+  if (!raw.ok) return raw.failure;
+  const json = parseJsonBytes(raw.value);
+  if (!json.ok) return json.failure;
+  const now = services().runtime.clock.now();
+
+  const body = json.value;
+  if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'purchases' in body) {
+    const batch = PurchaseBatchInput.safeParse(body);
+    if (!batch.success) {
+      const errors = fieldErrors(batch.error);
+      return { kind: 'invalid', detail: `a batch holds 1 to ${maxBatchSize} purchases`, errors } satisfies Failure;
+    }
+    const results: (ItemOutcome & { index: number; orderId?: string })[] = [];
+    // Sequential on purpose: Cosmos' serverless tier throttles bursts, and a POS batch is not latency bound.
+    for (const [index, item] of batch.data.purchases.entries()) {
+      const outcome = await ingestOne(item, `/purchases/${index}`, now);
+      const orderId = typeof item === 'object' && item !== null ? (item as { orderId?: unknown }).orderId : undefined;
+      results.push({ index, orderId: typeof orderId === 'string' ? orderId : undefined, ...outcome });
+    }
+    const counts = Object.fromEntries(
+      ['created', 'duplicate', 'invalid', 'conflict', 'erased'].map((s) => [s, results.filter((r) => r.status === s).length]),
+    );
+    return jsonResponse(200, { counts, results });
+  }
+  if (Array.isArray(body)) {
+    return { kind: 'invalid', detail: 'send one purchase object, or {"purchases": [...]}', errors: [{ pointer: '', message: 'expected an object' }] } satisfies Failure;
+  }
+  return singleResponse(await ingestOne(body, '', now));
+});
+
+app.http('purchases-ingest', {
+  route: 'purchases',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: purchasesIngest,
+});

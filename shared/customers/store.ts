@@ -1,0 +1,107 @@
+import type { Container } from '@azure/cosmos';
+import { sha256Hex } from '../canonical.js';
+import type { IdempotencyRecord } from '../idempotency.js';
+import type { Purchase } from '../purchases/schema.js';
+import { profileFields, type Customer, type CustomerProfileInput } from './schema.js';
+
+/**
+ * After an erasure only a tombstone stays: a hash of the id and the time, no personal data. It stops an old
+ * purchase replayed by a till from bringing the customer back, and tells the purchase API why.
+ */
+export function erasureTombstoneId(customerId: string): string {
+  return `erased-${sha256Hex(customerId)}`;
+}
+
+export interface ErasureTombstone {
+  id: string;
+  kind: 'erasure';
+  erasedAt: string;
+}
+
+export class CustomerStore {
+  constructor(
+    private readonly customers: Container,
+    private readonly purchases: Container,
+    private readonly idempotency: Container,
+  ) {}
+
+  async get(customerId: string): Promise<{ customer: Customer; etag?: string } | undefined> {
+    const { resource, etag } = await this.customers.item(customerId, customerId).read<Customer>();
+    if (!resource) return undefined;
+    return { customer: resource, etag };
+  }
+
+  /** Replaces the profile fields, keeps everything else on the document, optimistic on the ETag. */
+  async putProfile(customerId: string, profile: CustomerProfileInput, now: Date): Promise<{ customer: Customer; created: boolean }> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const existing = await this.get(customerId);
+      const base: Record<string, unknown> = { ...(existing?.customer ?? {}) };
+      for (const field of profileFields) delete base[field];
+      const customer = {
+        ...base,
+        ...profile,
+        id: customerId,
+        createdAt: existing?.customer.createdAt ?? now.toISOString(),
+        updatedAt: now.toISOString(),
+      } as Customer;
+      try {
+        if (existing) {
+          await this.customers.item(customerId, customerId).replace(customer, {
+            accessCondition: { type: 'IfMatch', condition: existing.etag! },
+          });
+        } else {
+          await this.customers.items.create(customer);
+        }
+        await this.customers.item(erasureTombstoneId(customerId), erasureTombstoneId(customerId)).delete().catch(ignoreNotFound);
+        return { customer, created: !existing };
+      } catch (error) {
+        const code = (error as { code?: number }).code;
+        if (code === 412 || code === 409) continue; // someone else wrote in between: read again
+        throw error;
+      }
+    }
+    throw Object.assign(new Error('too much contention on the customer document'), { code: 503 });
+  }
+
+  async tombstone(customerId: string): Promise<ErasureTombstone | undefined> {
+    const id = erasureTombstoneId(customerId);
+    const { resource } = await this.customers.item(id, id).read<ErasureTombstone>();
+    return resource;
+  }
+
+  /**
+   * GDPR erasure: profile, purchases and the idempotency records that name the customer are deleted.
+   * Idempotent: running it again finds nothing and leaves the tombstone as it was.
+   */
+  async erase(customerId: string, now: Date): Promise<{ purchasesDeleted: number }> {
+    const tombstoneId = erasureTombstoneId(customerId);
+    const existing = await this.tombstone(customerId);
+    if (!existing) {
+      await this.customers.items.upsert<ErasureTombstone>({ id: tombstoneId, kind: 'erasure', erasedAt: now.toISOString() });
+    }
+    await this.customers.item(customerId, customerId).delete().catch(ignoreNotFound);
+    let purchasesDeleted = 0;
+    const purchases = this.purchases.items.query<Pick<Purchase, 'id'>>(
+      { query: 'SELECT c.id FROM c WHERE c.customerId = @id', parameters: [{ name: '@id', value: customerId }] },
+      { partitionKey: customerId },
+    );
+    for await (const page of purchases.getAsyncIterator()) {
+      for (const { id } of page.resources) {
+        await this.purchases.item(id, customerId).delete().catch(ignoreNotFound);
+        purchasesDeleted++;
+      }
+    }
+    const records = this.idempotency.items.query<Pick<IdempotencyRecord, 'id'>>({
+      query: 'SELECT c.id FROM c WHERE c.customerId = @id',
+      parameters: [{ name: '@id', value: customerId }],
+    });
+    for await (const page of records.getAsyncIterator()) {
+      for (const { id } of page.resources) await this.idempotency.item(id, id).delete().catch(ignoreNotFound);
+    }
+    return { purchasesDeleted };
+  }
+}
+
+export function ignoreNotFound(error: { code?: number }): void {
+  if (error.code !== 404) throw error;
+}

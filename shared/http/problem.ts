@@ -1,0 +1,53 @@
+import type { HttpResponseInit } from '@azure/functions';
+import type { z } from 'zod';
+
+/** RFC 9457 problem details. `errors` names each offending field as a JSON pointer into the request body. */
+export interface FieldError {
+  pointer: string;
+  message: string;
+}
+
+export interface Problem {
+  type?: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export const problemContentType = 'application/problem+json';
+
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): HttpResponseInit {
+  return {
+    status: problem.status,
+    headers: { 'content-type': problemContentType, ...headers },
+    body: JSON.stringify({ type: 'about:blank', ...problem }),
+  };
+}
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+}
+
+export function toPointer(path: readonly PropertyKey[], prefix: readonly PropertyKey[] = []): string {
+  const all = [...prefix, ...path];
+  return '/' + all.map((part) => String(part).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+}
+
+/** Flattens a zod error into one entry per offending field (unknown keys are reported on the key itself). */
+export function fieldErrors(error: z.ZodError, prefix: readonly PropertyKey[] = []): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ pointer: toPointer([...issue.path, key], prefix), message: 'unknown field' });
+      continue;
+    }
+    if (issue.code === 'invalid_union' && 'errors' in issue) {
+      out.push({ pointer: toPointer(issue.path, prefix), message: issue.message });
+      continue;
+    }
+    out.push({ pointer: toPointer(issue.path, prefix), message: issue.message });
+  }
+  return out;
+}

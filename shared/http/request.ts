@@ -1,0 +1,75 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+import { fail, failureResponse, ok, type Failure, type Result } from './failure.js';
+import { fieldErrors, problemResponse } from './problem.js';
+
+export const maxBodyBytes = 1024 * 1024;
+
+/** Reads the raw body with the 1 MB limit, before anything is parsed. */
+export async function readRawBody(request: HttpRequest, limitBytes = maxBodyBytes): Promise<Result<Buffer>> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (Number.isFinite(declared) && declared > limitBytes) return fail({ kind: 'payload_too_large', limitBytes });
+  const bytes = Buffer.from(await request.arrayBuffer());
+  if (bytes.length > limitBytes) return fail({ kind: 'payload_too_large', limitBytes });
+  return ok(bytes);
+}
+
+export function parseJsonBytes(bytes: Buffer): Result<unknown> {
+  if (bytes.length === 0) return fail({ kind: 'malformed_json', detail: 'the request body is empty' });
+  try {
+    return ok(JSON.parse(bytes.toString('utf8')) as unknown);
+  } catch (error) {
+    return fail({ kind: 'malformed_json', detail: `the body is not valid JSON: ${(error as Error).message}` });
+  }
+}
+
+export function validate<S extends z.ZodType>(schema: S, data: unknown, prefix: PropertyKey[] = []): Result<z.infer<S>> {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return ok(parsed.data);
+  const errors = fieldErrors(parsed.error, prefix);
+  return fail({ kind: 'invalid', detail: `${errors.length} invalid field(s): ${errors.map((e) => e.pointer).join(', ')}`, errors });
+}
+
+/** Size limit, content type, JSON syntax, then the schema: each failure becomes a 4xx problem. */
+export async function readJson<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<Result<z.infer<S>>> {
+  const contentType = request.headers.get('content-type');
+  if (contentType && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
+    return fail({ kind: 'unsupported_media_type', detail: `expected application/json, got ${contentType}` });
+  }
+  const raw = await readRawBody(request);
+  if (!raw.ok) return raw;
+  const json = parseJsonBytes(raw.value);
+  if (!json.ok) return json;
+  return validate(schema, json.value);
+}
+
+export function validateParams<S extends z.ZodType>(schema: S, params: unknown): Result<z.infer<S>> {
+  const parsed = schema.safeParse(params);
+  if (parsed.success) return ok(parsed.data);
+  const errors = fieldErrors(parsed.error).map((e) => ({ ...e, pointer: `route${e.pointer}` }));
+  return fail({ kind: 'invalid', detail: 'invalid route or query parameter', errors });
+}
+
+/**
+ * Wraps a handler so that infrastructure trouble (Cosmos throttling or outage) answers 503 with Retry-After
+ * rather than a bare 500, and anything unexpected is logged with the invocation id.
+ */
+export function httpHandler(
+  handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit | Failure>,
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+  return async (request, context) => {
+    try {
+      const result = await handler(request, context);
+      return 'kind' in result ? failureResponse(result) : result;
+    } catch (error) {
+      const code = (error as { code?: number | string }).code;
+      const status = (error as { statusCode?: number }).statusCode;
+      if (code === 429 || status === 429 || code === 503 || status === 503 || code === 'ECONNREFUSED' || code === 'ETIMEDOUT') {
+        context.warn(`dependency unavailable: ${(error as Error).message}`);
+        return failureResponse({ kind: 'unavailable', detail: 'a backing service is busy or unreachable; retry', retryAfterSeconds: 5 });
+      }
+      context.error(error instanceof Error ? error.stack ?? error.message : String(error));
+      return problemResponse({ status: 500, title: 'Internal Server Error', detail: `invocation ${context.invocationId} failed` });
+    }
+  };
+}
