@@ -1,0 +1,152 @@
+// Cosmos DB for NoSQL: one account, database `winback`, and every container the code uses.
+// Local auth (account keys) is disabled; data access is Cosmos-native RBAC (sqlRoleAssignments), which is
+// also why the containers are declared here: with identity auth the app cannot create them at runtime.
+
+param name string
+param location string
+param tags object = {}
+
+@description('serverless (pay per RU, the default) or autoscale (provisioned, shared by the database\'s containers).')
+@allowed(['serverless', 'autoscale'])
+param throughputMode string = 'serverless'
+
+@description('Autoscale ceiling in RU/s for the database (scales between 10% and 100% of it). Ignored when serverless.')
+@minValue(1000)
+param autoscaleMaxThroughput int = 1000
+
+param databaseName string = 'winback'
+
+@description('Principal id of the function app\'s managed identity.')
+param appPrincipalId string
+
+@description('Principal id of the deploying user or pipeline; empty = no data access for it.')
+param principalId string = ''
+
+// Mirrors `containers` in shared/resources.ts, one entry per container, same name, partition key and
+// defaultTtl (seconds; -1 = per-item ttl). test/unit/infra/agreement.test.ts fails when the two differ.
+// excludedPaths keep write RU down for fields no query filters or sorts on.
+var cosmosContainers = [
+  {
+    name: 'purchases'
+    partitionKey: '/customerId'
+    excludedPaths: ['/items/*']
+  }
+  {
+    name: 'customers'
+    partitionKey: '/id'
+    excludedPaths: ['/address/*']
+  }
+  {
+    name: 'idempotency'
+    partitionKey: '/id'
+  }
+  {
+    name: 'coupons'
+    partitionKey: '/code'
+  }
+  {
+    name: 'offers'
+    partitionKey: '/id'
+  }
+  {
+    name: 'segment-runs'
+    partitionKey: '/runId'
+  }
+]
+
+// Cosmos DB Built-in Data Contributor (data plane: read/write items, no account or container management).
+var dataContributorRoleId = '00000000-0000-0000-0000-000000000002'
+
+resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'GlobalDocumentDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    consistencyPolicy: {
+      defaultConsistencyLevel: 'Session'
+    }
+    locations: [
+      {
+        locationName: location
+        failoverPriority: 0
+        isZoneRedundant: false
+      }
+    ]
+    capabilities: throughputMode == 'serverless' ? [{ name: 'EnableServerless' }] : []
+    disableLocalAuth: true
+    disableKeyBasedMetadataWriteAccess: true
+    minimalTlsVersion: 'Tls12'
+    publicNetworkAccess: 'Enabled'
+    backupPolicy: {
+      type: 'Continuous'
+      continuousModeProperties: {
+        tier: 'Continuous7Days'
+      }
+    }
+  }
+}
+
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-15' = {
+  parent: account
+  name: databaseName
+  properties: {
+    resource: {
+      id: databaseName
+    }
+    // Serverless accounts take no throughput options; provisioned mode shares one autoscale budget.
+    options: throughputMode == 'autoscale' ? { autoscaleSettings: { maxThroughput: autoscaleMaxThroughput } } : {}
+  }
+}
+
+resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [
+  for c in cosmosContainers: {
+    parent: database
+    name: c.name
+    properties: {
+      resource: {
+        id: c.name
+        partitionKey: {
+          paths: [c.partitionKey]
+          kind: 'Hash'
+          version: 2
+        }
+        // null (no defaultTtl in the entry) leaves TTL off, as in resources.ts.
+        defaultTtl: c.?defaultTtl
+        indexingPolicy: {
+          indexingMode: 'consistent'
+          automatic: true
+          includedPaths: [{ path: '/*' }]
+          excludedPaths: concat([{ path: '/"_etag"/?' }], map(c.?excludedPaths ?? [], p => { path: p }))
+        }
+      }
+    }
+  }
+]
+
+resource appDataAccess 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-11-15' = {
+  parent: account
+  name: guid(account.id, appPrincipalId, dataContributorRoleId)
+  properties: {
+    roleDefinitionId: '${account.id}/sqlRoleDefinitions/${dataContributorRoleId}'
+    principalId: appPrincipalId
+    scope: account.id
+  }
+}
+
+resource principalDataAccess 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-11-15' = if (!empty(principalId)) {
+  parent: account
+  name: guid(account.id, principalId, dataContributorRoleId)
+  properties: {
+    roleDefinitionId: '${account.id}/sqlRoleDefinitions/${dataContributorRoleId}'
+    principalId: principalId
+    scope: account.id
+  }
+  // The Cosmos resource provider rejects concurrent role-assignment writes on one account.
+  dependsOn: [appDataAccess]
+}
+
+output name string = account.name
+output endpoint string = account.properties.documentEndpoint
+output databaseName string = database.name
