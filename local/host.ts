@@ -6,25 +6,17 @@ import { Cron } from 'croner';
 import type { Clock, VirtualClock } from '../shared/clock.js';
 import { compileRoute, matchRoute, sortRoutes, type CompiledRoute } from './routes.js';
 import type { Registration, Registry } from './functions-core.js';
+import type { OutboundMessage } from '../shared/messaging/bus.js';
+import { triggerMetadata } from './service-bus/transport.js';
+import type { ReceivedMessage } from './service-bus/types.js';
 
 /** What the host needs of the local Service Bus transport. */
 export interface LocalTransportPort {
-  subscribe(
-    queue: string,
-    handler: (message: LocalDeliveredMessage) => Promise<void>,
-    options: { maxConcurrentCalls: number },
-  ): void | (() => void) | Promise<unknown>;
-  send(queue: string, messages: import('../shared/messaging/bus.js').OutboundMessage | import('../shared/messaging/bus.js').OutboundMessage[]): Promise<void>;
+  subscribe(queue: string, handler: (message: ReceivedMessage) => Promise<void>, options: { maxConcurrentCalls: number }): unknown;
+  send(queue: string, messages: OutboundMessage | OutboundMessage[]): Promise<void>;
   stats(queue: string): unknown;
   peekDeadLetters(queue: string): unknown[];
   idle(): Promise<void>;
-}
-
-export interface LocalDeliveredMessage {
-  messageId: string;
-  body: unknown;
-  deliveryCount: number;
-  [key: string]: unknown;
 }
 
 export interface HostOptions {
@@ -496,8 +488,7 @@ export class LocalHost {
       transport.subscribe(
         queue,
         async (message) => {
-          const { body, ...metadata } = message;
-          await this.track(Promise.resolve(this.invoke(registration, body, metadata)));
+          await this.track(Promise.resolve(this.invoke(registration, message.body, triggerMetadata(message))));
         },
         { maxConcurrentCalls: this.options.maxConcurrentCalls ?? 16 },
       );

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { SettingsError, loadSettings } from '../../../shared/settings.js';
+
+const base = {
+  CosmosDB__accountEndpoint: 'https://acct.documents.azure.com:443/',
+  ServiceBusConnection__fullyQualifiedNamespace: 'ns.servicebus.windows.net',
+  AzureWebJobsStorage__blobServiceUri: 'https://acct.blob.core.windows.net',
+};
+
+describe('settings', () => {
+  it('reads identity-based connections and applies defaults', () => {
+    const settings = loadSettings(base);
+    expect(settings.cosmos).toEqual({ kind: 'identity', endpoint: base.CosmosDB__accountEndpoint, clientId: undefined });
+    expect(settings.serviceBus).toMatchObject({ kind: 'identity', fullyQualifiedNamespace: 'ns.servicebus.windows.net' });
+    expect(settings.segmentsSchedule).toBe('0 0 2 * * *');
+    expect(settings.retailerTimeZone).toBe('UTC');
+    expect(settings.cosmosDatabase).toBe('winback');
+  });
+
+  it('accepts connection strings instead', () => {
+    const settings = loadSettings({
+      CosmosDB: 'AccountEndpoint=https://localhost:8081/;AccountKey=abc==;',
+      ServiceBusConnection: 'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=x;SharedAccessKey=y',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    });
+    expect(settings.cosmos).toEqual({ kind: 'key', endpoint: 'https://localhost:8081/', key: 'abc==' });
+    expect(settings.serviceBus.kind).toBe('connectionString');
+  });
+
+  it('names every missing or malformed setting', () => {
+    try {
+      loadSettings({ ...base, CosmosDB__accountEndpoint: undefined, RETAILER_TIME_ZONE: 'Mars/Olympus', SEGMENTS_SCHEDULE: '0 2 * * *' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(SettingsError);
+      const names = (error as SettingsError).problems.map((p) => p.setting).sort();
+      expect(names).toEqual(['CosmosDB__accountEndpoint', 'RETAILER_TIME_ZONE', 'SEGMENTS_SCHEDULE']);
+      expect((error as Error).message).toContain('RETAILER_TIME_ZONE');
+    }
+  });
+
+  it('allows the local Service Bus stand-in only when the local host asks for it', () => {
+    const env = { ...base, ServiceBusConnection__fullyQualifiedNamespace: undefined };
+    expect(() => loadSettings(env)).toThrow(/ServiceBusConnection__fullyQualifiedNamespace/);
+    expect(loadSettings(env, { allowLocalServiceBus: true }).serviceBus).toEqual({ kind: 'local' });
+  });
+});
