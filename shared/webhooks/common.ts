@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { PurchaseInput } from '../purchases/schema.js';
+
+export interface DiscountCode {
+  /** As the shop sent it; run it through `normalizeCode` to tell winback coupons from the shop's own codes. */
+  code: string;
+  /** Discount the shop applied for it, major units of the order currency (0 when the shop does not say). */
+  amount: number;
+}
+
+export type WebhookMapping =
+  | { kind: 'purchase'; purchase: PurchaseInput; discountCodes: DiscountCode[] }
+  /** A well-formed payload that is deliberately not recorded (answer 200 so the shop stops retrying). */
+  | { kind: 'ignored'; reason: IgnoredReason; detail: string }
+  /** The payload is not what the topic promises; nothing is stored. */
+  | { kind: 'invalid'; errors: string[] };
+
+export type IgnoredReason =
+  | 'test_order'
+  | 'cancelled'
+  | 'no_customer'
+  | 'unsupported_event'
+  | 'unknown_original_order'
+  | 'zero_amount';
+
+/**
+ * Guests have no customer id but usually an e-mail address, and a guest who buys twice with the same
+ * address is the same person for win-back. The address is lower-cased, trimmed and hashed so no personal
+ * data ends up in ids, partition keys or logs; the same rule on every channel makes guests match across
+ * shops.
+ */
+export function emailCustomerId(email: string): string {
+  return 'email:' + createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+}
+
+export function isoInstant(value: string): string | undefined {
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+/** Runs the mapped object through the same schema `POST /api/purchases` uses. */
+export function asPurchase(candidate: unknown, discountCodes: DiscountCode[]): WebhookMapping {
+  const parsed = PurchaseInput.safeParse(candidate);
+  if (!parsed.success) return { kind: 'invalid', errors: issuesOf(parsed.error) };
+  return { kind: 'purchase', purchase: parsed.data, discountCodes };
+}
+
+export function issuesOf(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+}
+
+export function truncate(value: string, max: number): string {
+  return value.length <= max ? value : value.slice(0, max);
+}
+
+export function nonEmpty(value: string | null | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
