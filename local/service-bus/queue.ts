@@ -47,6 +47,10 @@ interface StoredMessage {
 
 type Journal = (record: JournalRecord) => void;
 
+function byTimeThenSequence(a: { atMs: number; seq: number }, b: { atMs: number; seq: number }): boolean {
+  return a.atMs === b.atMs ? a.seq < b.seq : a.atMs < b.atMs;
+}
+
 /**
  * One queue's state machine. It never reads a clock: every operation takes `nowMs`, and `advance(nowMs)` applies
  * what time alone changes (scheduled messages coming due, locks lapsing).
@@ -57,10 +61,13 @@ export class LocalQueue {
   private readonly deadLetters = new Map<number, PersistedDeadLetter>();
   /** messageId → first send time; Map order is send order, so expiry trims from the front. */
   private readonly dedupe = new Map<string, number>();
-  private readonly ready = new MinHeap<number>((a, b) => a < b);
-  private readonly due = new MinHeap<{ atMs: number; seq: number }>((a, b) =>
-    a.atMs === b.atMs ? a.seq < b.seq : a.atMs < b.atMs,
-  );
+  /**
+   * Visible messages in the order they became visible (enqueue time, then sequence number): for messages sent
+   * for now that is sequence order; a scheduled message queues up at its scheduled time, so a virtual clock that
+   * jumps over several schedules still delivers them in schedule order. An abandoned message keeps its place.
+   */
+  private readonly ready = new MinHeap<{ atMs: number; seq: number }>(byTimeThenSequence);
+  private readonly due = new MinHeap<{ atMs: number; seq: number }>(byTimeThenSequence);
   private readonly locks = new MinHeap<{ untilMs: number; seq: number; token: string }>((a, b) => a.untilMs < b.untilMs);
   private readonly lockedByToken = new Map<string, number>();
 
@@ -99,7 +106,7 @@ export class LocalQueue {
       this.due.push({ atMs: message.scheduledMs, seq: message.seq });
     } else {
       message.state = 'ready';
-      this.ready.push(message.seq);
+      this.ready.push({ atMs: message.enqueuedMs, seq: message.seq });
     }
   }
 
@@ -147,7 +154,7 @@ export class LocalQueue {
       const message = this.messages.get(top.seq);
       if (message?.state !== 'scheduled') continue;
       message.state = 'ready';
-      this.ready.push(message.seq);
+      this.ready.push({ atMs: message.enqueuedMs, seq: message.seq });
     }
     for (let top = this.locks.peek(); top && top.untilMs <= nowMs; top = this.locks.peek()) {
       this.locks.pop();
@@ -176,8 +183,8 @@ export class LocalQueue {
   }
 
   hasReady(): boolean {
-    for (let seq = this.ready.peek(); seq !== undefined; seq = this.ready.peek()) {
-      if (this.messages.get(seq)?.state === 'ready') return true;
+    for (let top = this.ready.peek(); top !== undefined; top = this.ready.peek()) {
+      if (this.messages.get(top.seq)?.state === 'ready') return true;
       this.ready.pop();
     }
     return false;
@@ -186,7 +193,7 @@ export class LocalQueue {
   /** Locks the lowest-numbered deliverable message; `renewForMs` > 0 renews its lock for that long. */
   lockNext(nowMs: number, renewForMs: number): ReceivedMessage | undefined {
     if (!this.hasReady()) return undefined;
-    const message = this.messages.get(this.ready.pop()!)!;
+    const message = this.messages.get(this.ready.pop()!.seq)!;
     const lock: Lock = {
       token: randomUUID(),
       lockedAtMs: nowMs,
@@ -279,7 +286,7 @@ export class LocalQueue {
       return;
     }
     message.state = 'ready';
-    this.ready.push(message.seq);
+    this.ready.push({ atMs: message.enqueuedMs, seq: message.seq });
     this.journal({ op: 'release', q: this.spec.name, seq: message.seq, ...(error !== undefined ? { error } : {}) });
   }
 

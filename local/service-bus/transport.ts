@@ -65,6 +65,7 @@ export function triggerMetadata(message: ReceivedMessage): ServiceBusTriggerMeta
     sequenceNumber: message.sequenceNumber,
     lockToken: message.lockToken,
     lockedUntilUtc: message.lockedUntil.toISOString(),
+    contentType: 'application/json',
     applicationProperties: { ...message.applicationProperties },
     userProperties: { ...message.applicationProperties },
   };

@@ -47,6 +47,8 @@ export type ServiceBusTriggerMetadata = {
   sequenceNumber: number;
   lockToken: string;
   lockedUntilUtc: string;
+  /** Every local body is JSON, as the app's Azure adapter declares when it sends. */
+  contentType: string;
   applicationProperties: ApplicationProperties;
   /** The extension exposes the application properties under their older name too. */
   userProperties: ApplicationProperties;

@@ -28,6 +28,7 @@ describe('delivery', () => {
       sequenceNumber: 1,
       lockToken: delivery!.message.lockToken,
       lockedUntilUtc: '2026-11-01T10:00:30.000Z',
+      contentType: 'application/json',
       applicationProperties: { source: 'pos', attempt: 1, urgent: false },
       userProperties: { source: 'pos', attempt: 1, urgent: false },
       subject: 'purchase.recorded',
@@ -243,6 +244,21 @@ describe('scheduled messages', () => {
     expect(deliveries.map((d) => d.messageId)).toEqual(['later']);
     expect(deliveries[0]!.message.enqueuedTimeUtc).toEqual(at);
     expect(deliveries[0]!.message.scheduledEnqueueTimeUtc).toEqual(at);
+  });
+
+  it('when time jumps over several schedules, delivers them in schedule order, not send order', async () => {
+    const { bus, clock } = openBus();
+    await bus.send(queueName, [
+      message({ messageId: 'day-2', scheduledEnqueueTime: new Date(t0.getTime() + minutes(2 * 1440)) }),
+      message({ messageId: 'day-1', scheduledEnqueueTime: new Date(t0.getTime() + minutes(1440)) }),
+    ]);
+    await bus.send(queueName, message({ messageId: 'now' }));
+    clock.advance(minutes(3 * 1440));
+    expect(bus.receive(queueName, 5).map((m) => [m.messageId, m.sequenceNumber])).toEqual([
+      ['now', 3],
+      ['day-1', 2],
+      ['day-2', 1],
+    ]);
   });
 
   it('delivers a schedule in the past at once', async () => {

@@ -63,7 +63,7 @@ describe('persistence across a restart', () => {
       enqueuedTimeUtc: t0,
     });
     clock.set(new Date(t0.getTime() + minutes(60)));
-    expect(bus.receive(queueName, 5).map((m) => m.messageId)).toEqual(['scheduled', 'fresh']);
+    expect(bus.receive(queueName, 5).map((m) => m.messageId)).toEqual(['fresh', 'scheduled']);
   });
 
   it('forgets dedupe ids whose window passed while it was stopped', async () => {
