@@ -265,7 +265,8 @@ export class StateStore {
       if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
         throw new LocalServiceBusError(
           'StateLocked',
-          `the local Service Bus state in ${this.dir} is in use by process ${holder}; stop that instance first`,
+          `the local Service Bus state in ${this.dir} is in use by process ${holder}; stop that instance first ` +
+            `(if none is running, delete ${file})`,
         );
       }
       unlinkSync(file); // left behind by a process that died

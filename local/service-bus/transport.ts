@@ -77,6 +77,22 @@ export function triggerMetadata(message: ReceivedMessage): ServiceBusTriggerMeta
   return metadata;
 }
 
+/** Refuses queue settings that Azure would refuse when the queue is created, so local runs cannot depend on them. */
+function checkSpec(spec: Required<LocalQueueSpec>): Required<LocalQueueSpec> {
+  const fail = (what: string) => {
+    throw new RangeError(`queue ${spec.name}: ${what}`);
+  };
+  if (!Number.isInteger(spec.maxDeliveryCount) || spec.maxDeliveryCount < 1) fail('maxDeliveryCount must be an integer ≥ 1');
+  if (!(spec.lockDurationSeconds >= 5 && spec.lockDurationSeconds <= 300)) {
+    fail('lockDurationSeconds must be between 5 and 300 (Service Bus allows 5 s to 5 min)');
+  }
+  const window = spec.duplicateDetectionWindowSeconds;
+  if (spec.duplicateDetection && !(window >= 20 && window <= 7 * 86_400)) {
+    fail('duplicateDetectionWindowSeconds must be between 20 and 604800 (Service Bus allows 20 s to 7 days)');
+  }
+  return spec;
+}
+
 function errorText(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
@@ -113,10 +129,7 @@ export class LocalServiceBus implements MessageBus {
     this.closeTimeoutMs = options.closeTimeoutMs ?? 30_000;
     this.warn = options.onWarning ?? ((message) => console.warn(`[local service bus] ${message}`));
     for (const spec of options.queues ?? []) {
-      this.specs.set(spec.name, {
-        duplicateDetectionWindowSeconds: defaultQueueSpec.duplicateDetectionWindowSeconds,
-        ...spec,
-      });
+      this.specs.set(spec.name, checkSpec({ duplicateDetectionWindowSeconds: defaultQueueSpec.duplicateDetectionWindowSeconds, ...spec }));
     }
 
     if (options.dir !== undefined) {

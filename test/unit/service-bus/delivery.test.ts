@@ -75,6 +75,21 @@ describe('delivery', () => {
   });
 });
 
+describe('handlers that send', () => {
+  it('idle() waits for messages sent by handlers, until the chain ends', async () => {
+    const { bus } = openBus();
+    const seen: number[] = [];
+    bus.subscribe(queueName, async (m) => {
+      const step = (m.body as { step: number }).step;
+      seen.push(step);
+      if (step < 5) await bus.send(queueName, { messageId: `step-${step + 1}`, body: { step: step + 1 } });
+    });
+    await bus.send(queueName, { messageId: 'step-1', body: { step: 1 } });
+    await bus.idle();
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
 describe('retries and dead-lettering', () => {
   it('redelivers a failed message with an increasing delivery count, then completes it', async () => {
     const { bus } = openBus();
@@ -398,6 +413,12 @@ describe('concurrency', () => {
 });
 
 describe('validation', () => {
+  it('refuses queue settings Azure would refuse', () => {
+    expect(() => openBus({ queues: [spec({ lockDurationSeconds: 600 })] })).toThrow(/customer-events: lockDurationSeconds/);
+    expect(() => openBus({ queues: [spec({ maxDeliveryCount: 0 })] })).toThrow(/maxDeliveryCount/);
+    expect(() => openBus({ queues: [spec({ duplicateDetectionWindowSeconds: 5 })] })).toThrow(/duplicateDetectionWindowSeconds/);
+  });
+
   it('refuses what Service Bus would refuse, storing nothing of the batch', async () => {
     const { bus } = openBus({ maxMessageSizeBytes: 1024 });
     await expect(bus.send(queueName, [message(), message({ body: 'x'.repeat(2000) })])).rejects.toMatchObject({
