@@ -274,6 +274,13 @@ export class StateStore {
     throw new LocalServiceBusError('StateLocked', `could not take the lock on ${this.dir}`);
   }
 
+  /** Releases the directory without writing anything (for a start that failed after `open`). */
+  abandon(): void {
+    if (this.journalFd !== undefined) closeSync(this.journalFd);
+    this.journalFd = undefined;
+    this.releaseLock();
+  }
+
   private releaseLock(): void {
     try {
       unlinkSync(path.join(this.dir, lockFile));

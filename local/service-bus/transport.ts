@@ -143,12 +143,17 @@ export class LocalServiceBus implements MessageBus {
             `(a write cut short by a crash); ${report.replayedRecords} record(s) recovered`,
         );
       }
-      const nowMs = this.nowMs();
-      for (const [name, loaded] of queues) {
-        this.queues.set(name, LocalQueue.restore(this.specFor(name), this.journal, loaded, nowMs));
+      try {
+        const nowMs = this.nowMs();
+        for (const [name, loaded] of queues) {
+          this.queues.set(name, LocalQueue.restore(this.specFor(name), this.journal, loaded, nowMs));
+        }
+        // Start every run from a fresh generation, so repairs made while loading are on disk before anything new.
+        store.compact(this.persisted(nowMs), nowMs);
+      } catch (error) {
+        store.abandon();
+        throw error;
       }
-      // Start every run from a fresh generation, so repairs made while loading are on disk before anything new.
-      store.compact(this.persisted(nowMs), nowMs);
     } else {
       this.journal = () => {};
     }
