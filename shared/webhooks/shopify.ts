@@ -7,7 +7,11 @@ import { asPurchase, emailCustomerId, isoInstant, issuesOf, nonEmpty, truncate, 
  * `parseWebhookJson` so 64-bit ids stay exact (they may then arrive here as digit strings).
  */
 
-const id = z.union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()]).transform(String);
+// Numbers beyond 2^53 are accepted (z.int() would refuse them): a body parsed with plain JSON.parse still maps,
+// and the exact id then comes from admin_graphql_api_id where Shopify provides one.
+const id = z
+  .union([z.string().regex(/^\d{1,20}$/), z.number().nonnegative().refine(Number.isInteger, 'not an integer')])
+  .transform((value) => (typeof value === 'number' ? BigInt(value).toString() : value));
 const decimal = z
   .union([z.string().regex(/^-?\d+(\.\d+)?$/), z.number()])
   .transform(Number)
