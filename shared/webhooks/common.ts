@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
+import { normalizeCode, type CouponCode } from '../coupons/code.js';
+import { redemptionId } from '../coupons/requests.js';
 import { PurchaseInput } from '../purchases/schema.js';
 
 export interface DiscountCode {
@@ -57,4 +59,21 @@ export function truncate(value: string, max: number): string {
 export function nonEmpty(value: string | null | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+/**
+ * The winback coupons among an order's discount codes (the shop's own codes fail `normalizeCode` and are
+ * skipped), each with a redemption id derived from (source, orderId, code): a replayed webhook, or the same
+ * order arriving through two paths, lands on the same redemption.
+ */
+export function winbackRedemptions(purchase: PurchaseInput, discountCodes: readonly DiscountCode[]): { code: CouponCode; redemptionId: string; amount: number }[] {
+  const seen = new Set<string>();
+  const out: { code: CouponCode; redemptionId: string; amount: number }[] = [];
+  for (const discount of discountCodes) {
+    const normalized = normalizeCode(discount.code);
+    if (!normalized.ok || seen.has(normalized.code)) continue;
+    seen.add(normalized.code);
+    out.push({ code: normalized.code, redemptionId: redemptionId(purchase.source, purchase.orderId, normalized.code), amount: discount.amount });
+  }
+  return out;
 }
