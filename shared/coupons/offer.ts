@@ -124,7 +124,7 @@ export const defaultLadder: IncentiveLadder = {
     { name: 'hibernating', when: { segments: ['hibernating'] }, value: { type: 'amount', amount: 5 }, minBasket: 40 },
     { name: 'slipping', when: { segments: ['about_to_sleep', 'need_attention'] }, value: euroCapped(5, 15), minBasket: 20 },
     { name: 'loyal', when: { segments: ['champions', 'loyal', 'potential_loyalist'] }, value: { type: 'points', points: 200 } },
-    { name: 'newcomer', when: { segments: ['new', 'promising'] }, value: euroCapped(5, 15), minBasket: 20 },
+    { name: 'newcomer', when: { segments: ['new', 'promising', 'occasional'] }, value: euroCapped(5, 15), minBasket: 20 },
     { name: 'default', when: {}, value: euroCapped(5, 15), minBasket: 20 },
   ],
 };

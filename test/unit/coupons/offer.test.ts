@@ -80,6 +80,10 @@ describe('resolveTier and the default ladder', () => {
     expect(resolveTier(defaultLadder, { segment: 'cant_lose' })).toMatchObject({ value: { type: 'percent', percent: 15 } });
     expect(resolveTier(defaultLadder, { segment: 'lost' })).toMatchObject({ value: { type: 'amount', amount: 5 }, minBasket: 30 });
     expect(resolveTier(defaultLadder, { segment: 'champions' })).toMatchObject({ value: { type: 'points' } });
+    // Every segment shared/analytics/segments.ts produces gets its own tier, not the catch-all.
+    for (const segment of ['champions', 'loyal', 'promising', 'new', 'occasional', 'at_risk', 'cant_lose', 'hibernating', 'lost']) {
+      expect(resolveTier(defaultLadder, { segment })?.name, segment).not.toBe('default');
+    }
   });
 
   it('escalates by CLV and journey step, and falls back to the default tier', () => {
