@@ -1,7 +1,7 @@
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
+import functions from '@azure/functions';
 import { Cron } from 'croner';
 import type { Clock, VirtualClock } from '../shared/clock.js';
 import { compileRoute, matchRoute, sortRoutes, type CompiledRoute } from './routes.js';
@@ -9,6 +9,10 @@ import type { Registration, Registry } from './functions-core.js';
 import type { OutboundMessage } from '../shared/messaging/bus.js';
 import { triggerMetadata } from './service-bus/transport.js';
 import type { ReceivedMessage } from './service-bus/types.js';
+
+// The library is a webpack bundle: Node's ESM loader finds `app` among its exports but not the classes.
+const { HttpRequest, HttpResponse, InvocationContext } = functions;
+type InvocationContext = InstanceType<typeof InvocationContext>;
 
 /** What the host needs of the local Service Bus transport. */
 export interface LocalTransportPort {
