@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CosmosClient, type Container, type ItemDefinition } from '@azure/cosmos';
+import ts from 'typescript';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { containers as appContainers } from '../../../shared/resources.js';
 import { isLoopbackEndpoint, localCosmosClientOptions } from '../../../local/cosmos/client-options.js';
@@ -14,6 +17,7 @@ import {
   type EnsureContainer,
 } from '../../../local/cosmos/emulator.js';
 
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const databaseId = 'winback';
 
 // A container exercising every part of a definition a snapshot must keep.
@@ -238,6 +242,60 @@ describe('embedded Cosmos emulator', () => {
     // Nothing was written while fresh, so the next start is still empty rather than resurrecting old data.
     const next = await start({ port: 0, dataDir });
     expect(next.restored.databases).toBe(0);
+  });
+
+  it('snapshots periodically while something changed', async () => {
+    const emulator = await start({ port: 0, dataDir, snapshotIntervalMs: 50 });
+    await ensureDatabase({ ...emulator, databaseId, containers: [members] });
+    await membersOf(emulator).items.create(member('m1'));
+    const file = emulator.snapshotFile as string;
+    const deadline = Date.now() + 5000;
+    let text = '';
+    while (Date.now() < deadline && !text.includes('"id":"m1"')) {
+      await new Promise((r) => setTimeout(r, 50));
+      text = await fs.readFile(file, 'utf8').catch(() => '');
+    }
+    expect(text).toContain('"id":"m1"');
+  });
+
+  it('writes a final snapshot when the process exits without stop()', async () => {
+    // A separate node process runs the emulator (transpiled: node 20 cannot load .ts), writes an item,
+    // and calls process.exit() as a crash handler or a forgotten stop() would.
+    const work = await tempDir();
+    await fs.writeFile(path.join(work, 'package.json'), '{"type":"module"}');
+    await fs.symlink(path.join(repoRoot, 'node_modules'), path.join(work, 'node_modules'), 'dir');
+    await fs.mkdir(path.join(work, 'cosmos'));
+    for (const name of ['client-options', 'snapshot', 'emulator']) {
+      const source = await fs.readFile(path.join(repoRoot, 'local/cosmos', `${name}.ts`), 'utf8');
+      const { outputText } = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+      });
+      await fs.writeFile(path.join(work, 'cosmos', `${name}.js`), outputText);
+    }
+    await fs.writeFile(
+      path.join(work, 'crash.js'),
+      [
+        "import { CosmosClient } from '@azure/cosmos';",
+        "import { startCosmosEmulator, ensureDatabase } from './cosmos/emulator.js';",
+        "import { localCosmosClientOptions } from './cosmos/client-options.js';",
+        `const e = await startCosmosEmulator({ port: 0, dataDir: ${JSON.stringify(dataDir)} });`,
+        `await ensureDatabase({ ...e, databaseId: 'winback', containers: [{ name: 'members', partitionKey: '/tenant' }] });`,
+        'const c = new CosmosClient(localCosmosClientOptions(e.endpoint, e.key));',
+        "await c.database('winback').container('members').items.create({ id: 'm1', tenant: 't1' });",
+        'process.exit(3);',
+      ].join('\n'),
+    );
+    const exitCode = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [path.join(work, 'crash.js')], { stdio: 'inherit' });
+      child.once('exit', resolve);
+    });
+    expect(exitCode).toBe(3);
+    await expect(fs.stat(path.join(dataDir, 'cosmos.lock'))).rejects.toMatchObject({ code: 'ENOENT' });
+
+    const after = await start({ port: 0, dataDir });
+    expect(after.restored).toEqual({ databases: 1, containers: 1, items: 1 });
+    const { resource } = await client(after).database(databaseId).container('members').item('m1', 't1').read();
+    expect(resource).toMatchObject({ id: 'm1', tenant: 't1' });
   });
 
   it('reports a port clash as a clear error', async () => {
