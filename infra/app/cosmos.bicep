@@ -23,34 +23,45 @@ param appPrincipalId string
 param principalId string = ''
 
 // Mirrors `containers` in shared/resources.ts, one entry per container, same name, partition key and
-// defaultTtl (seconds; -1 = per-item ttl). test/unit/infra/agreement.test.ts fails when the two differ.
+// defaultTtl (seconds; -1 = per-item ttl; null = off). test/unit/infra/agreement.test.ts fails when the two
+// differ. Every entry carries every key (null / [] when unused) so the loop below type-checks uniformly.
 // excludedPaths keep write RU down for fields no query filters or sorts on.
 var cosmosContainers = [
   {
     name: 'purchases'
     partitionKey: '/customerId'
+    defaultTtl: null
     excludedPaths: ['/items/*']
   }
   {
     name: 'customers'
     partitionKey: '/id'
+    defaultTtl: null
     excludedPaths: ['/address/*']
   }
   {
     name: 'idempotency'
     partitionKey: '/id'
+    defaultTtl: null
+    excludedPaths: []
   }
   {
     name: 'coupons'
     partitionKey: '/code'
+    defaultTtl: null
+    excludedPaths: []
   }
   {
     name: 'offers'
     partitionKey: '/id'
+    defaultTtl: null
+    excludedPaths: []
   }
   {
     name: 'segment-runs'
     partitionKey: '/runId'
+    defaultTtl: null
+    excludedPaths: []
   }
 ]
 
@@ -112,13 +123,13 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
           kind: 'Hash'
           version: 2
         }
-        // null (no defaultTtl in the entry) leaves TTL off, as in resources.ts.
-        defaultTtl: c.?defaultTtl
+        // null leaves TTL off (ARM drops null properties), as an absent defaultTtl does in resources.ts.
+        defaultTtl: c.defaultTtl
         indexingPolicy: {
           indexingMode: 'consistent'
           automatic: true
           includedPaths: [{ path: '/*' }]
-          excludedPaths: concat([{ path: '/"_etag"/?' }], map(c.?excludedPaths ?? [], p => { path: p }))
+          excludedPaths: concat([{ path: '/"_etag"/?' }], map(c.excludedPaths, p => { path: p }))
         }
       }
     }

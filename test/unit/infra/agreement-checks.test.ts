@@ -54,13 +54,13 @@ describe('container checks report', () => {
   it('a TTL set on one side only, or different', () => {
     const inCode = withCode({ containers: { ...code.containers, idempotency: { name: 'idempotency', partitionKey: '/id', defaultTtl: 604800 } } });
     expect(checkContainers(inCode, infra)).toEqual([expect.stringContaining('idempotency: defaultTtl 604800 in code, (off) in Bicep')]);
-    const inBicep = editInfra(cosmos, "name: 'idempotency'\n", "name: 'idempotency'\n    defaultTtl: 86400\n");
+    const inBicep = editInfra(cosmos, "name: 'idempotency'\n    partitionKey: '/id'\n    defaultTtl: null", "name: 'idempotency'\n    partitionKey: '/id'\n    defaultTtl: 86400");
     expect(checkContainers(code, inBicep)).toEqual([expect.stringContaining('idempotency: defaultTtl (off) in code, 86400 in Bicep')]);
     expect(checkContainers(inCode, inBicep)).toEqual([expect.stringContaining('defaultTtl 604800 in code, 86400 in Bicep')]);
   });
 
   it('a container Bicep declares that the code does not know', () => {
-    const extra = editInfra(cosmos, "  {\n    name: 'coupons'", "  {\n    name: 'legacy'\n    partitionKey: '/id'\n  }\n  {\n    name: 'coupons'");
+    const extra = editInfra(cosmos, "  {\n    name: 'coupons'", "  {\n    name: 'legacy'\n    partitionKey: '/id'\n    defaultTtl: null\n    excludedPaths: []\n  }\n  {\n    name: 'coupons'");
     expect(checkContainers(code, extra)).toEqual([expect.stringContaining('container legacy is declared in Bicep but not in shared/resources.ts')]);
   });
 
@@ -71,6 +71,11 @@ describe('container checks report', () => {
       "resource stray 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {\n  parent: database\n  name: 'stray'\n  properties: {}\n}\n\nresource appDataAccess",
     );
     expect(checkContainers(code, outside)).toEqual([expect.stringContaining('resource stray')]);
+  });
+
+  it('an entry missing a key the others have', () => {
+    const partial = editInfra(cosmos, "name: 'offers'\n    partitionKey: '/id'\n    defaultTtl: null\n", "name: 'offers'\n    partitionKey: '/id'\n");
+    expect(checkContainers(code, partial)).toEqual([expect.stringContaining('cosmosContainers entry "offers" has keys [excludedPaths, name, partitionKey]')]);
   });
 
   it('a loop that does not take the partition key from the entry', () => {

@@ -180,6 +180,14 @@ function mirroredList(
     problems.push(`${found.file}: var ${varName} must be a literal array of objects, got ${str(found.value)}`);
     return { entries: [] };
   }
+  // Uniform entries: the loop body reads every key of every entry, which only type-checks if all have them.
+  const keys = (o: BicepObject) => Object.keys(o).sort().join(', ');
+  const first = found.value[0];
+  for (const entry of found.value as BicepObject[]) {
+    if (first !== undefined && keys(entry) !== keys(first as BicepObject)) {
+      problems.push(`${found.file}: ${varName} entry ${str(entry['name'])} has keys [${keys(entry)}], expected [${keys(first as BicepObject)}]`);
+    }
+  }
   const resources = resourcesOfType(infra, type);
   const looped = resources.filter((r) => r.loop?.source === varName);
   for (const r of resources.filter((r) => r.loop?.source !== varName)) {
@@ -221,8 +229,8 @@ export function checkContainers(code: CodeSide, infra: InfraSide): string[] {
     if (entry['partitionKey'] !== spec.partitionKey) {
       problems.push(`container ${spec.name}: partition key ${spec.partitionKey} in code, ${str(entry['partitionKey'])} in Bicep`);
     }
-    const ttl = Object.hasOwn(entry, 'defaultTtl') ? entry['defaultTtl'] : undefined;
-    if ((ttl ?? undefined) !== spec.defaultTtl) {
+    const ttl = entry['defaultTtl'] ?? undefined;
+    if (ttl !== spec.defaultTtl) {
       problems.push(`container ${spec.name}: defaultTtl ${spec.defaultTtl ?? '(off)'} in code, ${ttl === undefined ? '(off)' : str(ttl)} in Bicep`);
     }
   }
