@@ -1,3 +1,4 @@
+import { app } from '@azure/functions';
 import { CosmosClient, type CosmosClientOptions, type Container, type Database } from '@azure/cosmos';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { systemClock, type Clock } from './clock.js';
@@ -79,3 +80,8 @@ function buildRuntime(): Runtime {
 }
 
 export const containerNames = Object.values(containers).map((c) => c.name);
+
+// Fail at startup, naming the bad setting, rather than on the first request.
+app.hook.appStart(() => {
+  runtime();
+});

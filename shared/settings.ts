@@ -166,8 +166,14 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
   );
   const segmentsSchedule = read(settingNames.segmentsSchedule, ncrontab, '0 0 2 * * *');
   const retailerTimeZone = read(settingNames.retailerTimeZone, nonEmpty.refine(isValidTimeZone, 'an IANA time zone such as Europe/Berlin'), 'UTC');
-  const shopifySecret = read(settingNames.shopifySecret, z.string().min(8, 'a secret of at least 8 characters'));
-  const shopwareSecret = read(settingNames.shopwareSecret, z.string().min(8, 'a secret of at least 8 characters'));
+  // An unresolved Key Vault reference arrives as its own text; used as a key it would let anyone who can
+  // read app settings forge webhooks.
+  const secret = z
+    .string()
+    .min(8, 'a secret of at least 8 characters')
+    .refine((v) => !v.startsWith('@Microsoft.KeyVault('), 'a resolved secret; the Key Vault reference did not resolve (check the identity has Key Vault Secrets User)');
+  const shopifySecret = read(settingNames.shopifySecret, secret);
+  const shopwareSecret = read(settingNames.shopwareSecret, secret);
 
   if (problems.length > 0) throw new SettingsError(problems);
   return {

@@ -45,3 +45,12 @@ describe('settings', () => {
     expect(loadSettings(env, { allowLocalServiceBus: true }).serviceBus).toEqual({ kind: 'local' });
   });
 });
+
+describe('webhook secrets', () => {
+  it('refuses an unresolved Key Vault reference as a secret', () => {
+    expect(() =>
+      loadSettings({ ...base, SHOPIFY_WEBHOOK_SECRET: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/shopify/)' }),
+    ).toThrow(/SHOPIFY_WEBHOOK_SECRET: expected a resolved secret/);
+    expect(loadSettings({ ...base, SHOPIFY_WEBHOOK_SECRET: 'a-real-secret-value' }).shopifySecret).toBe('a-real-secret-value');
+  });
+});
