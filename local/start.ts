@@ -2,6 +2,7 @@
  * `npm start`: the function app on this machine with nothing else to install. Cosmos DB (emulator), Blob
  * (Azurite) and a Service Bus stand-in run embedded; the same function registrations run as under Core Tools.
  */
+import './install-core.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
