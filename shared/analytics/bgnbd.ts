@@ -85,10 +85,15 @@ export function bgnbdLogLikelihood(
   let ll = 0;
   let gr = 0;
   let gAlpha = 0;
-  for (let i = 0; i < h.length; i++) {
-    const x = h.x[i]!;
-    const T = h.T[i]!;
-    const c = h.count[i]!;
+  const xs = h.x;
+  const txs = h.tx;
+  const Ts = h.T;
+  const counts = h.count;
+  const length = h.length;
+  for (let i = 0; i < length; i++) {
+    const x = xs[i]!;
+    const T = Ts[i]!;
+    const c = counts[i]!;
     const rx = r + x;
     const lT = lnA[T]!;
     nx[x]! += c;
@@ -96,7 +101,7 @@ export function bgnbdLogLikelihood(
     gr -= c * lT;
     gAlpha -= c * rx * invA[T]!;
     if (x > 0) {
-      const tx = h.tx[i]!;
+      const tx = txs[i]!;
       const lTx = lnA[tx]!;
       const d = lnRatio[x]! + rx * (lT - lTx);
       const e = Math.exp(-Math.abs(d));
@@ -180,29 +185,27 @@ export function fitBgNbd(h: RfHistogram, options: BgNbdFitOptions): BgNbdFitResu
   ];
   if (options.start !== undefined) starts.unshift(options.start);
 
-  const objective = (theta: readonly number[]) => {
-    const p = { r: Math.exp(theta[0]!), alpha: Math.exp(theta[1]!), a: Math.exp(theta[2]!), b: Math.exp(theta[3]!) };
-    const { logLikelihood, gradient } = bgnbdLogLikelihood(p, h, options.unit);
-    return {
-      value: -logLikelihood / customers,
-      gradient: [
-        (-gradient[0] * p.r) / customers,
-        (-gradient[1] * p.alpha) / customers,
-        (-gradient[2] * p.a) / customers,
-        (-gradient[3] * p.b) / customers,
-      ],
-    };
-  };
+  const objective = objectiveOf(h, options.unit, customers);
 
+  // Large bases: a cold start first runs on every k-th histogram entry (weighted by k, an unbiased estimate of
+  // the likelihood), so the full histogram only sees the last few BFGS iterations near the optimum.
+  const thinned = h.length > 80_000 && options.start === undefined ? thin(h, Math.ceil(h.length / 40_000)) : undefined;
   let best: { theta: number[]; value: number; iterations: number } | undefined;
   for (const s of starts) {
-    const result = minimizeBfgs(objective, [Math.log(s.r), Math.log(s.alpha), Math.log(s.a), Math.log(s.b)]);
-    if (!result.converged || !Number.isFinite(result.value)) continue;
-    if (best === undefined || result.value < best.value - 1e-12) {
-      best = { theta: result.theta, value: result.value, iterations: result.iterations };
+    let theta = [Math.log(s.r), Math.log(s.alpha), Math.log(s.a), Math.log(s.b)];
+    let inverseHessian: number[][] | undefined;
+    if (thinned !== undefined) {
+      const rough = minimizeBfgs(objectiveOf(thinned, options.unit, customers), theta, { gradientTolerance: 1e-7 });
+      if (rough.converged) {
+        theta = rough.theta;
+        inverseHessian = rough.inverseHessian;
+      }
     }
-    // A warm start that converged is as good as it gets: skip the cold starts.
-    if (options.start !== undefined && s === options.start) break;
+    const result = minimizeBfgs(objective, theta, inverseHessian === undefined ? {} : { inverseHessian });
+    if (!result.converged || !Number.isFinite(result.value)) continue;
+    best = { theta: result.theta, value: result.value, iterations: result.iterations };
+    // Further starting points only matter when this one failed.
+    break;
   }
   if (best === undefined) {
     return { ok: false, reason: 'did_not_converge', message: 'no starting point converged' };
@@ -217,6 +220,41 @@ export function fitBgNbd(h: RfHistogram, options: BgNbdFitOptions): BgNbdFitResu
     ok: true,
     fit: { params, logLikelihood: -best.value * customers, customers, iterations: best.iterations },
   };
+}
+
+/** −ln L / N over log-parameters, with its gradient (chain rule: ∂/∂θ = p · ∂/∂p). */
+function objectiveOf(h: RfHistogram, unit: TimeUnit, customers: number) {
+  return (theta: readonly number[]) => {
+    const p = { r: Math.exp(theta[0]!), alpha: Math.exp(theta[1]!), a: Math.exp(theta[2]!), b: Math.exp(theta[3]!) };
+    const { logLikelihood, gradient } = bgnbdLogLikelihood(p, h, unit);
+    return {
+      value: -logLikelihood / customers,
+      gradient: [
+        (-gradient[0] * p.r) / customers,
+        (-gradient[1] * p.alpha) / customers,
+        (-gradient[2] * p.a) / customers,
+        (-gradient[3] * p.b) / customers,
+      ],
+    };
+  };
+}
+
+function thin(h: RfHistogram, k: number): RfHistogram {
+  const n = Math.ceil(h.length / k);
+  const out: RfHistogram = {
+    length: n,
+    x: new Int32Array(n),
+    tx: new Int32Array(n),
+    T: new Int32Array(n),
+    count: new Float64Array(n),
+  };
+  for (let j = 0, i = 0; i < h.length; i += k, j++) {
+    out.x[j] = h.x[i]!;
+    out.tx[j] = h.tx[i]!;
+    out.T[j] = h.T[i]!;
+    out.count[j] = h.count[i]! * k;
+  }
+  return out;
 }
 
 /** P(alive | x, t_x, T): 1 for customers without repeat purchases (the model's known property). */
@@ -250,37 +288,54 @@ export function expectedPurchases(p: BgNbdParams, t: number): number {
 }
 
 /**
- * Scoring many customers: the hypergeometric part depends only on (x, T) for a horizon, and a customer
- * base has far fewer distinct (x, T) than customers, so it is memoised. Inputs in whole days.
+ * Scoring many customers: the hypergeometric part depends only on (x, T) for a horizon, and a customer base
+ * has far fewer distinct (x, T) than customers, so it is memoised for a fixed list of horizons at once.
+ * Inputs in whole days.
  */
 export class BgNbdPredictor {
   private readonly scale: number;
-  private readonly caches = new Map<number, Map<number, number>>();
+  private readonly horizons: number[];
+  /** slots[x][T] = 1 + slot index, 0 when not computed yet. */
+  private readonly slots: Int32Array[] = [];
+  private used = 0;
+  /** Expected purchases if alive, `horizons.length` values per slot. */
+  values: Float64Array;
 
   constructor(
     readonly params: BgNbdParams,
     readonly unit: TimeUnit,
+    horizonsDays: readonly number[],
   ) {
     this.scale = 1 / daysPerUnit(unit);
+    this.horizons = horizonsDays.map((d) => d * this.scale);
+    this.values = new Float64Array(1024 * this.horizons.length);
   }
 
   pAlive(x: number, txDays: number, TDays: number): number {
     return pAlive(this.params, x, txDays * this.scale, TDays * this.scale);
   }
 
-  /** Expected purchases in the next horizonDays, given the customer's P(alive). */
-  expected(horizonDays: number, x: number, TDays: number, alive: number): number {
-    let cache = this.caches.get(horizonDays);
-    if (cache === undefined) {
-      cache = new Map();
-      this.caches.set(horizonDays, cache);
+  /** Offset into `values` of E[purchases in horizon h | alive] for h = 0..horizons-1. */
+  offset(x: number, TDays: number): number {
+    let row = this.slots[x];
+    if (row === undefined || row.length <= TDays) {
+      const bigger = new Int32Array(Math.max(TDays + 1, 2 * (row?.length ?? 0), 64));
+      if (row !== undefined) bigger.set(row);
+      this.slots[x] = row = bigger;
     }
-    const key = x * 4_194_304 + TDays;
-    let v = cache.get(key);
-    if (v === undefined) {
-      v = expectedIfAlive(this.params, horizonDays * this.scale, x, TDays * this.scale);
-      cache.set(key, v);
+    const h = this.horizons.length;
+    let slot = row[TDays]!;
+    if (slot === 0) {
+      if ((this.used + 1) * h > this.values.length) {
+        const bigger = new Float64Array(this.values.length * 2);
+        bigger.set(this.values);
+        this.values = bigger;
+      }
+      const base = this.used * h;
+      for (let k = 0; k < h; k++) this.values[base + k] = expectedIfAlive(this.params, this.horizons[k]!, x, TDays * this.scale);
+      slot = ++this.used;
+      row[TDays] = slot;
     }
-    return v * alive;
+    return (slot - 1) * h;
   }
 }

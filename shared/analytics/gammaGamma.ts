@@ -139,10 +139,9 @@ export function fitGammaGamma(
   for (const s of starts) {
     const result = minimizeBfgs(objective, [Math.log(s.p), Math.log(s.q), Math.log(s.gamma)]);
     if (!result.converged || !Number.isFinite(result.value)) continue;
-    if (best === undefined || result.value < best.value - 1e-12) {
-      best = { theta: result.theta, value: result.value, iterations: result.iterations };
-    }
-    if (options.start !== undefined && s === options.start) break;
+    best = { theta: result.theta, value: result.value, iterations: result.iterations };
+    // Further starting points only matter when this one failed.
+    break;
   }
   if (best === undefined) return { ok: false, reason: 'did_not_converge', message: 'no starting point converged' };
   return {

@@ -15,6 +15,8 @@ export interface MinimizeResult {
   iterations: number;
   evaluations: number;
   converged: boolean;
+  /** Final inverse-Hessian estimate: lets a refinement on more data continue where this run stopped. */
+  inverseHessian: number[][];
 }
 
 export interface MinimizeOptions {
@@ -25,6 +27,8 @@ export interface MinimizeOptions {
   valueTolerance?: number;
   /** |theta_i| beyond this is treated as divergence (e^40 is far outside any plausible parameter). */
   maxAbsTheta?: number;
+  /** Start from this inverse-Hessian estimate instead of the identity. */
+  inverseHessian?: number[][];
 }
 
 export function minimizeBfgs(f: Objective, start: readonly number[], options: MinimizeOptions = {}): MinimizeResult {
@@ -38,9 +42,17 @@ export function minimizeBfgs(f: Objective, start: readonly number[], options: Mi
   let current = f(theta);
   let evaluations = 1;
   if (!Number.isFinite(current.value) || current.gradient.some((g) => !Number.isFinite(g))) {
-    return { theta, value: current.value, gradientNorm: Infinity, iterations: 0, evaluations, converged: false };
+    return {
+      theta,
+      value: current.value,
+      gradientNorm: Infinity,
+      iterations: 0,
+      evaluations,
+      converged: false,
+      inverseHessian: identity(n),
+    };
   }
-  let h = identity(n);
+  let h = options.inverseHessian?.map((row) => [...row]) ?? identity(n);
   let iterations = 0;
   let converged = false;
   let smallSteps = 0;
@@ -60,12 +72,18 @@ export function minimizeBfgs(f: Objective, start: readonly number[], options: Mi
       direction = g.map((v) => -v);
       slope = dot(direction, g);
     }
+    // The predicted decrease of a quasi-Newton step is −slope/2. Once it is at the level of the rounding
+    // noise of the objective (a sum over many customers), no line search can make progress: converged.
+    if (-slope < 1e-13 * Math.max(1, Math.abs(current.value))) {
+      converged = true;
+      break;
+    }
     // Never jump more than e^3 in any parameter in one step: keeps the first iterations out of overflow land.
     const longest = maxAbs(direction);
     let step = longest > 3 ? 3 / longest : 1;
     let next: { value: number; gradient: number[] } | undefined;
     let nextTheta: number[] = theta;
-    for (let tries = 0; tries < 60; tries++) {
+    for (let tries = 0; tries < 40; tries++) {
       nextTheta = theta.map((t, i) => t + step * direction[i]!);
       if (nextTheta.every((t) => Math.abs(t) <= maxAbsTheta)) {
         const candidate = f(nextTheta);
@@ -113,6 +131,7 @@ export function minimizeBfgs(f: Objective, start: readonly number[], options: Mi
     iterations,
     evaluations,
     converged,
+    inverseHessian: h,
   };
 }
 

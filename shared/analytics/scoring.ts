@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BgNbdPredictor } from './bgnbd.js';
 import type { AnalyticsConfig } from './config.js';
 import { formatDay, parseDay, resolveAsOfDay } from './days.js';
-import { conditionalExpectedAverageSpend, customerLifetimeValue } from './gammaGamma.js';
+import { conditionalExpectedAverageSpend } from './gammaGamma.js';
 import type { Models } from './models.js';
 import { assignSegmentIndex, type SegmentFields } from './segments.js';
 import { frequencyScore, monetaryScore, recencyScore, type RfmCutPoints } from './stats.js';
@@ -70,7 +70,10 @@ export class Scorer {
     readonly config: AnalyticsConfig,
   ) {
     const { r, alpha, a, b } = models.bgnbd;
-    this.predictor = new BgNbdPredictor({ r, alpha, a, b }, models.timeUnit);
+    // Horizon 0 is the prediction horizon, 1..months the CLV month ends.
+    const horizons: number[] = [config.predictionHorizonDays];
+    for (let i = 1; i <= config.clv.months; i++) horizons.push(i * config.clv.daysPerMonth);
+    this.predictor = new BgNbdPredictor({ r, alpha, a, b }, models.timeUnit, horizons);
     this.segmentNames = config.segments.map((rule) => rule.name);
   }
 
@@ -81,11 +84,21 @@ export class Scorer {
     const purchaseDays = x + 1;
     const daysSinceLast = row.TDays - row.txDays;
     const alive = this.predictor.pAlive(x, row.txDays, row.TDays);
-    const horizon = this.config.predictionHorizonDays;
-    const expected90 = this.predictor.expected(horizon, x, row.TDays, alive);
+    const at = this.predictor.offset(x, row.TDays);
+    const values = this.predictor.values;
+    const expected90 = values[at]! * alive;
     const m = x > 0 ? row.repeatSpendMinor / x : 0;
     const aov = conditionalExpectedAverageSpend(this.models.gammaGamma, x, m);
-    const value = customerLifetimeValue((days) => this.predictor.expected(days, x, row.TDays, alive), aov, clv);
+    // lifetimes' customer_lifetime_value, inlined (see gammaGamma.ts) over the memoised month ends.
+    let value = 0;
+    let previous = 0;
+    let discount = 1;
+    for (let i = 1; i <= clv.months; i++) {
+      const cumulative = values[at + i]! * alive;
+      discount /= 1 + clv.monthlyDiscountRate;
+      value += aov * (cumulative - previous) * discount;
+      previous = cumulative;
+    }
     const interval = Number.isNaN(row.medianGapDays) ? null : row.medianGapDays;
     const overdueAfter =
       interval === null

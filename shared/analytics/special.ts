@@ -68,7 +68,7 @@ export function hyp2f1(a: number, b: number, c: number, z: number, maxTerms = 1_
   for (let n = 0; n < maxTerms; n++) {
     term *= (((a + n) * (b + n)) / ((c + n) * (n + 1))) * z;
     sum += term;
-    if (Math.abs(term) <= 1e-16 * Math.abs(sum) && n > 2) return sum;
+    if (Math.abs(term) <= 1e-15 * Math.abs(sum) && n > 2) return sum;
   }
   return sum;
 }

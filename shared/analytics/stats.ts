@@ -98,7 +98,9 @@ export function partialStats(s: SummaryColumns): PartialStats {
       const m = s.repeatSpendMinor[i]! / x;
       if (m > 0) {
         const bucket = spendBucket(m);
-        const key = x * 4_294_967_296 + (bucket + 2_147_483_648);
+        // Small integer keys (x < 16384, |bucket| < 32768: spends between e^-32 and e^32) stay V8 Smis,
+        // which keeps the map fast; anything beyond still gets a unique, if slower, key.
+        const key = x < 16_384 && Math.abs(bucket) < 32_768 ? x * 65_536 + bucket + 32_768 : -(x * 4_294_967_296 + bucket + 2_147_483_648);
         let slot = spendSlots.get(key);
         if (slot === undefined) {
           slot = spendX.length;

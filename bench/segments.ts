@@ -1,0 +1,160 @@
+/**
+ * npm run bench:segments [-- --customers N] [--seed S]
+ *
+ * Times the segmentation compute on a deterministic synthetic base (I/O excluded): summaries from purchase
+ * rows, partial statistics, BG/NBD + Gamma-Gamma fits, RFM cut points, scoring and segment assignment. Then
+ * runs the same RFM work (summary + quintiles + scores) as SQL on DuckDB over the same rows. Last line: JSON.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  AnalyticsConfig,
+  fitModels,
+  parseDay,
+  partialStats,
+  rfmCutPoints,
+  Scorer,
+  scoreColumns,
+  summarizeColumns,
+  type PurchaseColumns,
+} from '../shared/analytics/index.js';
+import { syntheticBase } from './segments-synthetic.js';
+
+function argument(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const value = Number(process.argv[i + 1]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
+  return value;
+}
+
+const customers = Math.floor(argument('customers', 1_000_000));
+const seed = Math.floor(argument('seed', 20250630));
+const asOfDay = parseDay('2025-06-30')!;
+const mb = (kb: number) => Math.round(kb / 1024);
+const seconds = (ms: number) => Math.round(ms) / 1000;
+
+console.log(`generating ${customers.toLocaleString('en')} customers (seed ${seed})…`);
+let t = performance.now();
+const { purchases } = syntheticBase(customers, seed, asOfDay);
+console.log(`  ${purchases.length.toLocaleString('en')} purchase rows in ${seconds(performance.now() - t)} s (not timed)`);
+
+const config = AnalyticsConfig.parse({ timeUnit: 'week' });
+
+// ---- our compute ------------------------------------------------------------------------------------------
+const start = performance.now();
+t = start;
+const summaries = summarizeColumns(purchases, asOfDay);
+const summaryMs = performance.now() - t;
+t = performance.now();
+const stats = partialStats(summaries);
+const statsMs = performance.now() - t;
+t = performance.now();
+const fitted = fitModels(stats, { timeUnit: config.timeUnit });
+const fitMs = performance.now() - t;
+if (!fitted.ok) throw new Error(fitted.message);
+t = performance.now();
+const cuts = rfmCutPoints(stats);
+const scorer = new Scorer(fitted.models, cuts, config);
+const scores = scoreColumns(summaries, scorer);
+const scoreMs = performance.now() - t;
+const computeMs = performance.now() - start;
+const peakRssMb = mb(process.resourceUsage().maxRSS);
+
+const segmentSizes: Record<string, number> = {};
+for (let i = 0; i < scores.length; i++) {
+  const name = scores.segmentNames[scores.segment[i]!]!;
+  segmentSizes[name] = (segmentSizes[name] ?? 0) + 1;
+}
+const shardMs = summaryMs + statsMs + scoreMs;
+console.log('compute (single thread):');
+console.log(`  summaries        ${seconds(summaryMs)} s  (${summaries.length.toLocaleString('en')} customers)`);
+console.log(`  partial stats    ${seconds(statsMs)} s  (${stats.rf.x.length.toLocaleString('en')} distinct (x, t_x, T), ${stats.spend.x.length.toLocaleString('en')} spend cells)`);
+console.log(`  fits             ${seconds(fitMs)} s  BG/NBD ${JSON.stringify(fitted.models.bgnbd)}`);
+console.log(`                            Gamma-Gamma ${JSON.stringify(fitted.models.gammaGamma)}`);
+console.log(`  scoring+segments ${seconds(scoreMs)} s`);
+console.log(`  total            ${seconds(computeMs)} s`);
+console.log(`  throughput       ${Math.round(customers / (computeMs / 1000)).toLocaleString('en')} customers/s, ${Math.round(purchases.length / (computeMs / 1000)).toLocaleString('en')} purchases/s`);
+console.log(`  per-shard work (summaries + partial stats + scoring, no fit): ${Math.round(customers / (shardMs / 1000)).toLocaleString('en')} customers/s`);
+console.log(`  peak RSS         ${peakRssMb} MB (including the generated input)`);
+console.log(`  RFM cut points   ${JSON.stringify(cuts)}`);
+console.log(`  segments         ${JSON.stringify(segmentSizes)}`);
+
+// ---- DuckDB: the same RFM work as SQL ---------------------------------------------------------------------
+const duckdbSeconds = await runDuckdb(purchases, asOfDay);
+const computeSeconds = computeMs / 1000;
+const ratio = computeSeconds / duckdbSeconds;
+console.log(`DuckDB RFM only: ${duckdbSeconds.toFixed(3)} s; ratioVsDuckdb = our compute / DuckDB = ${ratio.toFixed(3)} (below 1: faster, while also fitting both models and scoring CLV/churn/segments)`);
+
+console.log(
+  JSON.stringify({
+    customers,
+    purchases: purchases.length,
+    computeSeconds: Number(computeSeconds.toFixed(3)),
+    fitSeconds: Number((fitMs / 1000).toFixed(3)),
+    peakRssMb,
+    duckdbSeconds: Number(duckdbSeconds.toFixed(3)),
+    ratioVsDuckdb: Number(ratio.toFixed(3)),
+  }),
+);
+
+async function runDuckdb(p: PurchaseColumns, asOf: number): Promise<number> {
+  const { DuckDBInstance, DuckDBDataChunk, INTEGER, DOUBLE, BOOLEAN } = await import('@duckdb/node-api');
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-segments-'));
+  try {
+    const instance = await DuckDBInstance.create(':memory:', { temp_directory: dir });
+    const connection = await instance.connect();
+    await connection.run('CREATE TABLE purchases (customer INTEGER, day INTEGER, amount DOUBLE, refund BOOLEAN)');
+    const loadStart = performance.now();
+    const appender = await connection.createAppender('purchases');
+    const types = [INTEGER, INTEGER, DOUBLE, BOOLEAN];
+    const size = 2048;
+    for (let from = 0; from < p.length; from += size) {
+      const to = Math.min(p.length, from + size);
+      const chunk = DuckDBDataChunk.create(types, to - from);
+      chunk.setColumns([
+        Array.from(p.customer.subarray(from, to)),
+        Array.from(p.day.subarray(from, to)),
+        Array.from(p.amountMinor.subarray(from, to)),
+        Array.from(p.refund.subarray(from, to), (v) => v === 1),
+      ]);
+      appender.appendDataChunk(chunk);
+    }
+    appender.closeSync();
+    console.log(`DuckDB: loaded ${p.length.toLocaleString('en')} rows through the appender in ${seconds(performance.now() - loadStart)} s (not timed)`);
+    const sql = `
+      CREATE TABLE rfm AS
+      WITH s AS (
+        SELECT customer,
+               ${asOf} - MAX(day) FILTER (WHERE NOT refund) AS recency,
+               COUNT(DISTINCT day) FILTER (WHERE NOT refund) AS frequency,
+               SUM(amount) AS monetary
+        FROM purchases
+        WHERE day <= ${asOf}
+        GROUP BY customer
+        HAVING COUNT(*) FILTER (WHERE NOT refund) > 0
+      ),
+      cuts AS (
+        SELECT quantile_disc(recency, [0.2, 0.4, 0.6, 0.8]) AS r,
+               quantile_disc(frequency, [0.2, 0.4, 0.6, 0.8]) AS f,
+               quantile_disc(monetary, [0.2, 0.4, 0.6, 0.8]) AS m
+        FROM s
+      )
+      SELECT customer, recency, frequency, monetary,
+             1 + (recency < r[1])::INT + (recency < r[2])::INT + (recency < r[3])::INT + (recency < r[4])::INT AS r_score,
+             1 + (frequency > f[1])::INT + (frequency > f[2])::INT + (frequency > f[3])::INT + (frequency > f[4])::INT AS f_score,
+             1 + (monetary > m[1])::INT + (monetary > m[2])::INT + (monetary > m[3])::INT + (monetary > m[4])::INT AS m_score
+      FROM s, cuts`;
+    const queryStart = performance.now();
+    await connection.run(sql);
+    const elapsed = (performance.now() - queryStart) / 1000;
+    const check = await connection.runAndReadAll('SELECT count(*)::INTEGER AS n, avg(r_score) AS r, avg(f_score) AS f FROM rfm');
+    console.log(`DuckDB check: ${JSON.stringify(check.getRowObjectsJson())}`);
+    connection.closeSync();
+    instance.closeSync();
+    return elapsed;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
