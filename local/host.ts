@@ -391,9 +391,19 @@ export class LocalHost {
   private async invokeOnDemand(registration: Registration, input: string): Promise<void> {
     try {
       switch (registration.trigger.type) {
-        case 'timerTrigger':
-          await this.invoke(registration, this.timerInput(false, registration), {});
+        case 'timerTrigger': {
+          // Core Tools hands a timer its usual TimerInfo; a JSON object given as input is merged in so that a
+          // run on demand can carry parameters (e.g. {"asOf": "1997-09-30"} for a backtest).
+          let extra: Record<string, unknown> = {};
+          try {
+            const parsed: unknown = input ? JSON.parse(input) : {};
+            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) extra = parsed as Record<string, unknown>;
+          } catch {
+            this.log(`[${registration.name}] warning: on-demand input is not a JSON object; ignored`);
+          }
+          await this.invoke(registration, { ...this.timerInput(false, registration), ...extra }, {});
           break;
+        }
         case 'serviceBusTrigger': {
           let body: unknown = input;
           try {

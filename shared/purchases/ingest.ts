@@ -8,6 +8,14 @@ export function purchaseId(source: string, orderId: string): string {
   return `${source}-${sha256Hex(`${source}\n${orderId}`).slice(0, 32)}`;
 }
 
+/** Number of customer buckets purchases are spread over; segmentation shards take contiguous bucket ranges. */
+export const customerBucketCount = 1024;
+
+/** A stable hash bucket of the customer, stored on each purchase so shard workers can query their slice. */
+export function customerBucket(customerId: string): number {
+  return Number.parseInt(sha256Hex(customerId).slice(0, 8), 16) % customerBucketCount;
+}
+
 /** Facts about the input that depend on `now`, which a schema alone cannot judge. */
 export function temporalIssues(input: PurchaseInput, now: Date, pointerPrefix = ''): FieldError[] {
   const occurred = Date.parse(input.occurredAt);
@@ -24,6 +32,7 @@ export function toPurchase(input: PurchaseInput, receivedAt: Date): Purchase {
   return {
     id: purchaseId(input.source, input.orderId),
     customerId: input.customerId,
+    bucket: customerBucket(input.customerId),
     orderId: input.orderId,
     source: input.source,
     occurredAt: new Date(input.occurredAt).toISOString(),

@@ -65,6 +65,8 @@ export const PurchaseBatchInput = z.strictObject({
 export const Purchase = z.object({
   id: z.string(),
   customerId: z.string(),
+  /** customerBucket(customerId): lets segmentation shards query a slice of customers. */
+  bucket: z.number().int(),
   orderId: z.string(),
   source: z.string(),
   occurredAt: z.string(),
