@@ -91,7 +91,10 @@ export class DayClock {
  * read as the local day it falls on.
  */
 export function resolveAsOfDay(asOf: string, timeZone = 'UTC'): number | undefined {
-  const day = parseDay(asOf);
-  if (day !== undefined) return day;
+  if (dayPattern.test(asOf)) return parseDay(asOf);
+  // Only full ISO instants with an explicit offset: Date.parse alone accepts '2024-02-30' and local times.
+  if (!isoInstantPattern.test(asOf)) return undefined;
   return new DayClock(timeZone).dayOf(asOf);
 }
+
+const isoInstantPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;

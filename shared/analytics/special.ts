@@ -23,10 +23,10 @@ export function logGamma(x: number): number {
   return halfLog2Pi + (z + 0.5) * Math.log(t) - t + Math.log(sum);
 }
 
-/** ψ(x) = d/dx ln Γ(x) for x > 0: recurrence up to x ≥ 6, then the asymptotic series. */
+/** ψ(x) = d/dx ln Γ(x) for x > 0: recurrence up to x ≥ 10, then the asymptotic series. */
 export function digamma(x: number): number {
   let result = 0;
-  while (x < 6) {
+  while (x < 10) {
     result -= 1 / x;
     x += 1;
   }
