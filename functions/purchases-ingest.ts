@@ -3,7 +3,10 @@ import { fieldErrors, jsonResponse } from '../shared/http/problem.js';
 import { httpHandler, parseJsonBytes, readRawBody } from '../shared/http/request.js';
 import { purchaseView, temporalIssues, toPurchase } from '../shared/purchases/ingest.js';
 import { PurchaseBatchInput, PurchaseInput, maxBatchSize } from '../shared/purchases/schema.js';
+import { mapWithConcurrency } from '../shared/concurrency.js';
 import { services } from '../shared/services.js';
+
+const batchConcurrency = 8;
 import type { Failure } from '../shared/http/failure.js';
 import type { FieldError } from '../shared/http/problem.js';
 
@@ -80,13 +83,12 @@ export const purchasesIngest = httpHandler(async (request: HttpRequest, _context
       const errors = fieldErrors(batch.error);
       return { kind: 'invalid', detail: `a batch holds 1 to ${maxBatchSize} purchases`, errors } satisfies Failure;
     }
-    const results: (ItemOutcome & { index: number; orderId?: string })[] = [];
-    // Sequential on purpose: Cosmos' serverless tier throttles bursts, and a POS batch is not latency bound.
-    for (const [index, item] of batch.data.purchases.entries()) {
+    // A few at a time: enough to hide Cosmos latency, few enough not to trip serverless throttling.
+    const results = await mapWithConcurrency(batch.data.purchases, batchConcurrency, async (item, index) => {
       const outcome = await ingestOne(item, `/purchases/${index}`, now);
       const orderId = typeof item === 'object' && item !== null ? (item as { orderId?: unknown }).orderId : undefined;
-      results.push({ index, orderId: typeof orderId === 'string' ? orderId : undefined, ...outcome });
-    }
+      return { index, orderId: typeof orderId === 'string' ? orderId : undefined, ...outcome };
+    });
     const counts = Object.fromEntries(
       ['created', 'duplicate', 'invalid', 'conflict', 'erased'].map((s) => [s, results.filter((r) => r.status === s).length]),
     );
