@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { RfHistogram } from './bgnbd.js';
 import { spendBucket, type SpendHistogram } from './gammaGamma.js';
-import type { SummaryColumns } from './summary.js';
+import { parseDay } from './days.js';
+import { summaryColumnsFrom, type CustomerSummary, type SummaryColumns } from './summary.js';
 
 /**
  * What one shard contributes to a run's global statistics. Everything in it is a count or a sum keyed by
@@ -72,8 +73,26 @@ export function emptyStats(asOfDay: number): PartialStats {
   };
 }
 
-/** One shard's partial statistics from its customers' summaries. */
-export function partialStats(s: SummaryColumns): PartialStats {
+/**
+ * One shard's partial statistics from its customers' summaries: columns from `summarizeColumns`, or the
+ * objects `summarize` returns together with the run's asOf day ('YYYY-MM-DD').
+ */
+export function partialStats(summaries: SummaryColumns): PartialStats;
+export function partialStats(summaries: readonly CustomerSummary[], asOf: string): PartialStats;
+export function partialStats(summaries: SummaryColumns | readonly CustomerSummary[], asOf?: string): PartialStats {
+  if (!isColumns(summaries)) {
+    const asOfDay = asOf === undefined ? undefined : parseDay(asOf);
+    if (asOfDay === undefined) throw new RangeError(`partialStats needs the run's asOf day, got ${asOf}`);
+    return statsOfColumns(summaryColumnsFrom(summaries, asOfDay));
+  }
+  return statsOfColumns(summaries);
+}
+
+function isColumns(s: SummaryColumns | readonly CustomerSummary[]): s is SummaryColumns {
+  return !Array.isArray(s);
+}
+
+function statsOfColumns(s: SummaryColumns): PartialStats {
   const n = s.length;
   const rfKeys = new Float64Array(n);
   const recency = new Float64Array(n);

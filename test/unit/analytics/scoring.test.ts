@@ -30,7 +30,7 @@ function cdnowRun() {
   }));
   const result = summarize(purchases, { asOf: '1997-09-30' });
   if (!result.ok) throw new Error(result.message);
-  const stats = partialStats(summaryColumnsFrom(result.summaries, parseDay('1997-09-30')!));
+  const stats = partialStats(result.summaries, '1997-09-30');
   const fitted = fitModels(stats, { timeUnit: 'week' });
   if (!fitted.ok) throw new Error(fitted.message);
   return { summaries: result.summaries, models: fitted.models, cuts: rfmCutPoints(stats) };
