@@ -82,10 +82,11 @@ console.log(`  RFM cut points   ${JSON.stringify(cuts)}`);
 console.log(`  segments         ${JSON.stringify(segmentSizes)}`);
 
 // ---- DuckDB: the same RFM work as SQL ---------------------------------------------------------------------
+const duckdbThreads = (await import('node:os')).availableParallelism();
 const duckdbSeconds = await runDuckdb(purchases, asOfDay);
 const computeSeconds = computeMs / 1000;
 const ratio = computeSeconds / duckdbSeconds;
-console.log(`DuckDB RFM only: ${duckdbSeconds.toFixed(3)} s; ratioVsDuckdb = our compute / DuckDB = ${ratio.toFixed(3)} (below 1: faster, while also fitting both models and scoring CLV/churn/segments)`);
+console.log(`DuckDB RFM only (best of 2, ${duckdbThreads} threads): ${duckdbSeconds.toFixed(3)} s; ratioVsDuckdb = our compute / DuckDB = ${ratio.toFixed(3)} (below 1: faster, while also fitting both models and scoring CLV/churn/segments)`);
 
 console.log(
   JSON.stringify({
@@ -146,9 +147,14 @@ async function runDuckdb(p: PurchaseColumns, asOf: number): Promise<number> {
              1 + (frequency > f[1])::INT + (frequency > f[2])::INT + (frequency > f[3])::INT + (frequency > f[4])::INT AS f_score,
              1 + (monetary > m[1])::INT + (monetary > m[2])::INT + (monetary > m[3])::INT + (monetary > m[4])::INT AS m_score
       FROM s, cuts`;
-    const queryStart = performance.now();
-    await connection.run(sql);
-    const elapsed = (performance.now() - queryStart) / 1000;
+    // Best of two runs: the conservative comparison for us (DuckDB's second run has warm caches).
+    let elapsed = Infinity;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await connection.run('DROP TABLE IF EXISTS rfm');
+      const queryStart = performance.now();
+      await connection.run(sql);
+      elapsed = Math.min(elapsed, (performance.now() - queryStart) / 1000);
+    }
     const check = await connection.runAndReadAll('SELECT count(*)::INTEGER AS n, avg(r_score) AS r, avg(f_score) AS f FROM rfm');
     console.log(`DuckDB check: ${JSON.stringify(check.getRowObjectsJson())}`);
     connection.closeSync();

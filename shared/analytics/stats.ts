@@ -157,13 +157,35 @@ function statsOfColumns(s: SummaryColumns): PartialStats {
     stats.spend.sumLogM.push(spendLog[i]!);
     stats.spend.sumM.push(spendSum[i]!);
   }
-  const r = runLength(recency);
+  const r = countIntegers(recency);
   stats.recency = { value: r.keys, count: r.counts };
-  const f = runLength(frequency);
+  const f = countIntegers(frequency);
   stats.frequency = { value: f.keys, count: f.counts };
-  const m = runLength(monetary);
+  const m = countIntegers(monetary);
   stats.monetary = { bucket: m.keys, count: m.counts };
   return stats;
+}
+
+/** Histogram of small integers (days, purchase days, monetary buckets) by counting; sorting is the fallback. */
+function countIntegers(values: Float64Array): { keys: number[]; counts: number[] } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (values.length === 0 || max - min > 4 * values.length + 65_536) return runLength(values);
+  const counts = new Float64Array(max - min + 1);
+  for (let i = 0; i < values.length; i++) counts[values[i]! - min]!++;
+  const out: { keys: number[]; counts: number[] } = { keys: [], counts: [] };
+  for (let k = 0; k < counts.length; k++) {
+    if (counts[k]! > 0) {
+      out.keys.push(k + min);
+      out.counts.push(counts[k]!);
+    }
+  }
+  return out;
 }
 
 function runLength(values: Float64Array): { keys: number[]; counts: number[] } {
