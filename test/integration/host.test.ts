@@ -29,6 +29,12 @@ describe('local host', () => {
     expect((await host.call(`/api/customers/C-1?code=${host.functionKey}`, { key: null })).status).toBe(404);
   });
 
+  it('answers an anonymous health check', async () => {
+    const response = await host.call('/api/health', { key: null });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', now: '2026-11-02T00:00:00.000Z', checks: { cosmos: { status: 'ok' } } });
+  });
+
   it('answers 404 for unknown routes and 405 for a known route with the wrong method', async () => {
     expect((await host.call('/api/nowhere')).status).toBe(404);
     const wrongMethod = await host.call('/api/purchases', { method: 'GET' });
