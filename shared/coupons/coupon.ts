@@ -41,6 +41,8 @@ export const Redemption = z.object({
   currency: z.string(),
   channel: BasketChannel,
   storeId: z.string().optional(),
+  /** Hash of the request that redeemed (API: the parsed body); a replay with the same id must match it. */
+  requestHash: z.string().optional(),
 });
 export type Redemption = z.infer<typeof Redemption>;
 
@@ -132,6 +134,10 @@ export interface IssueInput {
 }
 
 export type IssueRefusalReason =
+  /** Neither a stored nor a built-in offer has this id (decided by the adapter, not `issueDecision`). */
+  | 'unknown_offer'
+  /** The customer was erased (GDPR); nothing is issued to an erased id. */
+  | 'customer_erased'
   | 'offer_inactive'
   | 'offer_expired'
   | 'no_matching_tier'

@@ -61,6 +61,10 @@ export function redemptionProblem(failure: RedemptionFailure): CouponProblem {
 /** Issuing refusals (`POST /api/coupons`); the queue-triggered issuer logs them and completes the message. */
 export function issueRefusalProblem(reason: IssueRefusalReason, detail: string): CouponProblem {
   switch (reason) {
+    case 'unknown_offer':
+      return { status: 404, title: 'Unknown offer', detail, reason };
+    case 'customer_erased':
+      return { status: 410, title: 'Customer erased', detail, reason };
     case 'offer_inactive':
       return { status: 409, title: 'Offer inactive', detail, reason };
     case 'offer_expired':

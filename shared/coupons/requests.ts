@@ -111,3 +111,11 @@ export function redemptionPurchase(request: RedemptionRequest, coupon: Coupon, d
     couponCodes: [coupon.code],
   };
 }
+
+/** Route parameter of `/api/offers/{offerId}`: becomes a Cosmos id, so no / \\ ? #. */
+export const OfferRouteParams = z.object({
+  offerId: z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." or "-"'),
+});
+
+/** `Idempotency-Key`: what clients send in practice (UUIDs, ULIDs, order numbers), printable ASCII. */
+export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces, at most 255 characters');

@@ -23,6 +23,8 @@ export class CustomerStore {
     private readonly customers: Container,
     private readonly purchases: Container,
     private readonly idempotency: Container,
+    /** Unlinks the customer's coupons (shared/coupons/erasure.ts); optional so the store works on its own. */
+    private readonly eraseCoupons?: (customerId: string, anonymousId: string) => Promise<void>,
   ) {}
 
   async get(customerId: string): Promise<{ customer: Customer; etag?: string } | undefined> {
@@ -98,6 +100,8 @@ export class CustomerStore {
     for await (const page of records.getAsyncIterator()) {
       for (const { id } of page.resources) await this.idempotency.item(id, id).delete().catch(ignoreNotFound);
     }
+    // Redeemed coupons stay (campaign KPIs count them) under the tombstone id, which names no one.
+    await this.eraseCoupons?.(customerId, tombstoneId);
     return { purchasesDeleted };
   }
 }

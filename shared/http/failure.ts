@@ -16,7 +16,9 @@ export type Failure =
   | { kind: 'unprocessable'; detail: string; reason: string; extra?: Record<string, unknown> }
   | { kind: 'unauthorized'; detail: string }
   | { kind: 'precondition_required'; detail: string }
-  | { kind: 'unavailable'; detail: string; retryAfterSeconds?: number };
+  | { kind: 'unavailable'; detail: string; retryAfterSeconds?: number }
+  /** A domain refusal that carries its own status and stable `reason` (coupons: see shared/coupons/problems.ts). */
+  | { kind: 'rejected'; status: 404 | 409 | 410 | 422; title: string; detail: string; reason: string; extra?: Record<string, unknown> };
 
 export function failureResponse(failure: Failure): HttpResponseInit {
   switch (failure.kind) {
@@ -45,6 +47,8 @@ export function failureResponse(failure: Failure): HttpResponseInit {
         { status: 503, title: 'Service Unavailable', detail: failure.detail },
         failure.retryAfterSeconds ? { 'retry-after': String(failure.retryAfterSeconds) } : {},
       );
+    case 'rejected':
+      return problemResponse({ ...failure.extra, status: failure.status, title: failure.title, detail: failure.detail, reason: failure.reason });
     default: {
       const exhaustive: never = failure;
       return exhaustive;

@@ -1,0 +1,47 @@
+import { app } from '@azure/functions';
+import { z } from 'zod';
+import { fromMinorUnits } from '../shared/money.js';
+import { redemptionProblem } from '../shared/coupons/problems.js';
+import { ValidateRequest } from '../shared/coupons/requests.js';
+import { validateCoupon } from '../shared/coupons/service.js';
+import { jsonResponse } from '../shared/http/problem.js';
+import { httpHandler, readJson, validateParams } from '../shared/http/request.js';
+import { services } from '../shared/services.js';
+
+const Params = z.object({ code: z.string().min(1).max(64) });
+
+/**
+ * POST /api/coupons/{code}/validate — would this basket get the coupon, and for how much? Always 200 for a
+ * well-formed request: `{ valid: true, discount }` or `{ valid: false, reason, … }` with the same reasons
+ * (and the status a redemption would get) as POST /api/redemptions. Changes nothing.
+ */
+export const couponValidate = httpHandler(async (request) => {
+  const params = validateParams(Params, request.params);
+  if (!params.ok) return params.failure;
+  const body = await readJson(request, ValidateRequest);
+  if (!body.ok) return body.failure;
+  const { runtime, coupons } = services();
+  const { code, check, coupon } = await validateCoupon(coupons, params.value.code, body.value, runtime.clock.now());
+  if (check.ok) {
+    const currency = coupon?.terms.currency ?? body.value.currency;
+    return jsonResponse(200, {
+      valid: true,
+      code,
+      discount: fromMinorUnits(check.discountMinor, currency),
+      currency,
+      ...(check.pointsAwarded === undefined ? {} : { pointsAwarded: check.pointsAwarded }),
+      ...(coupon === undefined ? {} : { expiresAt: coupon.expiresAt, offerId: coupon.offerId }),
+    });
+  }
+  const { ok: _ok, ...failure } = check;
+  const problem = redemptionProblem(failure);
+  const { status, title: _title, ...rest } = problem;
+  return jsonResponse(200, { valid: false, code, redemptionStatus: status, ...rest });
+});
+
+app.http('coupon-validate', {
+  route: 'coupons/{code}/validate',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: couponValidate,
+});

@@ -1,0 +1,50 @@
+import { app } from '@azure/functions';
+import { redemptionProblem } from '../shared/coupons/problems.js';
+import { IdempotencyKey, RedemptionRequest } from '../shared/coupons/requests.js';
+import { redeemCoupon } from '../shared/coupons/service.js';
+import { asFailure, redemptionView } from '../shared/coupons/views.js';
+import { jsonResponse } from '../shared/http/problem.js';
+import { httpHandler, readJson } from '../shared/http/request.js';
+import { services } from '../shared/services.js';
+
+/**
+ * POST /api/redemptions with `Idempotency-Key` (required: missing → 428 Precondition Required, malformed →
+ * 400). 201 with the redemption; the same key and body again → the same answer (`idempotent-replayed:
+ * true`), nothing changes; the same key with another body → 409 `idempotency_key_reused`; a used code →
+ * 409 `already_redeemed`. Other refusals carry their status and reason from shared/coupons/problems.ts.
+ */
+export const redemptionsCreate = httpHandler(async (request, context) => {
+  const header = request.headers.get('idempotency-key');
+  if (header === null || header.trim() === '') {
+    return { kind: 'precondition_required', detail: 'send an Idempotency-Key header (e.g. a UUID per redemption attempt; reuse it when retrying)' };
+  }
+  const key = IdempotencyKey.safeParse(header.trim());
+  if (!key.success) {
+    return { kind: 'invalid', detail: 'invalid Idempotency-Key header', errors: [{ pointer: 'header/Idempotency-Key', message: key.error.issues[0]?.message ?? 'invalid' }] };
+  }
+  const body = await readJson(request, RedemptionRequest);
+  if (!body.ok) return body.failure;
+  const { runtime, coupons } = services();
+  const outcome = await redeemCoupon({ ...coupons, log: (line) => context.warn(line) }, body.value, key.data, runtime.clock.now());
+  switch (outcome.kind) {
+    case 'redeemed':
+      return jsonResponse(201, redemptionView(outcome.coupon, outcome.redemption, outcome.purchase), outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
+    case 'key_reused':
+      return { kind: 'conflict', detail: 'this Idempotency-Key was used for a different redemption request', reason: 'idempotency_key_reused' };
+    case 'refused': {
+      const { kind: _kind, ...failure } = outcome;
+      return asFailure(redemptionProblem(failure));
+    }
+    default: {
+      const exhaustive: never = outcome;
+      return exhaustive;
+    }
+  }
+});
+
+app.http('redemptions-create', {
+  route: 'redemptions',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: redemptionsCreate,
+});

@@ -1,0 +1,59 @@
+import { app } from '@azure/functions';
+import { sha256Hex } from '../shared/canonical.js';
+import { jsonResponse } from '../shared/http/problem.js';
+import { httpHandler, readRawBody } from '../shared/http/request.js';
+import { services } from '../shared/services.js';
+import { ingestOrder } from '../shared/webhooks/ingest.js';
+import { parseWebhookJson } from '../shared/webhooks/json.js';
+import { mapShopwareOrderPlaced, shopwareDedupeId } from '../shared/webhooks/shopware.js';
+import { verifyShopwareSignature } from '../shared/webhooks/signature.js';
+import { webhookResponse } from './webhooks-shopify.js';
+
+/**
+ * POST /api/webhooks/shopware (checkout.order.placed). `shopware-shop-signature` (hex HMAC-SHA256 of the raw
+ * body) is checked before parsing: bad or missing → 401, nothing read further; no secret configured → 503.
+ * Deduplicated on the event id (`source.eventId`, or shop + event + order for older shops).
+ */
+export const webhooksShopware = httpHandler(async (request, context) => {
+  const { runtime, coupons, orders } = services();
+  const secret = runtime.settings.shopwareSecret;
+  if (secret === undefined) {
+    context.warn('SHOPWARE_WEBHOOK_SECRET is not set: webhook refused');
+    return { kind: 'unavailable', detail: 'Shopware webhooks are not configured on this installation (SHOPWARE_WEBHOOK_SECRET)', retryAfterSeconds: 60 };
+  }
+  const raw = await readRawBody(request);
+  if (!raw.ok) return raw.failure;
+  if (!verifyShopwareSignature(raw.value, request.headers.get('shopware-shop-signature'), secret)) {
+    return { kind: 'unauthorized', detail: 'missing or invalid shopware-shop-signature' };
+  }
+  let body: unknown;
+  try {
+    body = parseWebhookJson(raw.value);
+  } catch (error) {
+    return { kind: 'malformed_json', detail: `the body is not valid JSON: ${(error as Error).message}` };
+  }
+  const mapping = mapShopwareOrderPlaced(body);
+  switch (mapping.kind) {
+    case 'invalid':
+      return { kind: 'invalid', detail: 'not a valid Shopware webhook payload', errors: mapping.errors.map((message) => ({ pointer: '', message })) };
+    case 'ignored':
+      return jsonResponse(200, { status: 'ignored', reason: mapping.reason, detail: mapping.detail });
+    case 'purchase': {
+      const deliveryId = shopwareDedupeId(body) ?? `body-${sha256Hex(raw.value.toString('base64'))}`;
+      const deps = { coupons: { ...coupons, log: (line: string) => context.warn(line) }, orders };
+      const answer = await ingestOrder(deps, 'webhook-shopware', deliveryId, raw.value, mapping.purchase, mapping.discountCodes, runtime.clock.now());
+      return webhookResponse(answer);
+    }
+    default: {
+      const exhaustive: never = mapping;
+      return exhaustive;
+    }
+  }
+});
+
+app.http('webhooks-shopware', {
+  route: 'webhooks/shopware',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: webhooksShopware,
+});

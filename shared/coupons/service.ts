@@ -1,0 +1,445 @@
+import { contentHash } from '../canonical.js';
+import { currencyExponent, toMinorUnits } from '../money.js';
+import type { Claim, IdempotencyRecord } from '../idempotency.js';
+import { toPurchase } from '../purchases/ingest.js';
+import type { RecordOutcome } from '../purchases/store.js';
+import type { Purchase, PurchaseInput } from '../purchases/schema.js';
+import { budgetLimits, reserveBudget, initialBudgetState, type BudgetState } from './budget.js';
+import { builtinOffer, issueCustomerFrom } from './catalog.js';
+import { generateCode, normalizeCode, type CouponCode } from './code.js';
+import {
+  applyRollback,
+  issueDecision,
+  redeem,
+  validateRedemption,
+  withCode,
+  type Basket,
+  type Coupon,
+  type IssueRefusalReason,
+  type Redemption,
+  type RedemptionCheck,
+  type RedemptionFailure,
+} from './coupon.js';
+import { emptyHoldings, holdingsId, needsFreshState, withCoupon, type Holdings } from './holdings.js';
+import type { OfferDocument } from './offer.js';
+import { redemptionPurchase, redemptionId, toBasket, type IssueCouponRequest, type RedemptionRequest, type ValidateRequest } from './requests.js';
+import type { CouponRepository, OfferRepository, Versioned } from './store.js';
+
+/**
+ * The coupon use cases, between the HTTP/queue adapters and the pure domain: read, decide with the phase-1
+ * functions, write with `ifMatch`, retry on 412. Ports are small so tests and the bench can count or fake
+ * what reaches Cosmos.
+ */
+export interface CouponDeps {
+  coupons: CouponRepository;
+  offers: OfferRepository;
+  idempotency: {
+    claim(scope: string, key: string, hash: string, now: Date, extra?: { customerId?: string; refs?: Record<string, string> }): Promise<Claim>;
+    complete(record: IdempotencyRecord, response: { status: number; body: unknown }): Promise<void>;
+  };
+  customers: {
+    get(customerId: string): Promise<{ customer: Record<string, unknown> } | undefined>;
+    tombstone(customerId: string): Promise<{ erasedAt: string } | undefined>;
+  };
+  purchases: { record(purchase: Purchase, now: Date): Promise<RecordOutcome> };
+  newCode?: () => CouponCode;
+  log?: (line: string) => void;
+}
+
+const maxAttempts = 200;
+
+/** Spreads retries of writers that lost an ETag race so they do not collide again in lockstep. */
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(2 + attempt, 25);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function contention(what: string): Error {
+  // 503 makes `httpHandler` answer "retry later"; the queue trigger throws and the message is redelivered.
+  return Object.assign(new Error(`too much contention on ${what}`), { code: 503 });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Offers
+
+export async function getOffer(deps: Pick<CouponDeps, 'offers'>, offerId: string): Promise<(OfferDocument & { builtin: boolean }) | undefined> {
+  const stored = await deps.offers.get(offerId);
+  if (stored) return { ...stored, builtin: false };
+  const builtin = builtinOffer(offerId);
+  return builtin && { ...builtin, builtin: true };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Issuing
+
+export type IssueOutcome =
+  | { kind: 'issued'; coupon: Coupon }
+  /** The requestId was served before: the same coupon, nothing written. */
+  | { kind: 'existing'; coupon: Coupon }
+  | { kind: 'refused'; reason: IssueRefusalReason; detail: string };
+
+/** What the idempotency record keeps to answer a replay without deciding again. */
+type StoredIssue = { kind: 'issued'; code: string } | { kind: 'refused'; reason: IssueRefusalReason; detail: string };
+
+/**
+ * Order of writes, and why:
+ * 1. claim the requestId (global: the same id for another customer or offer is a conflict);
+ * 2. reserve the budget (`ifMatch` loop on `budget:<offerId>`) — a crash after this step leaks one
+ *    reservation, which errs on the side of never overspending;
+ * 3. add the coupon to the customer's holdings (`ifMatch`): the atomic per-customer limit; on a lost race
+ *    the reservation is given back and everything is decided again;
+ * 4. create the coupon (`id = code`; a taken code draws another);
+ * 5. store the answer on the claim. A redelivery between 3 and 5 finds the requestId in the holdings and
+ *    creates the coupon from its snapshot if step 4 never happened. A failure in step 4 is not compensated:
+ *    the create may have succeeded, and undoing the holdings entry would let the retry issue a second coupon.
+ */
+export async function issueCoupon(deps: CouponDeps, request: IssueCouponRequest, now: Date): Promise<IssueOutcome> {
+  const claim = await deps.idempotency.claim('coupon-request', request.requestId, contentHash(request), now, {
+    customerId: request.customerId,
+    refs: { offerId: request.offerId },
+  });
+  if (claim.kind === 'conflict') {
+    return { kind: 'refused', reason: 'request_conflict', detail: `requestId ${request.requestId} was used for a different request` };
+  }
+  if (claim.kind === 'replay' && claim.record.response !== undefined) {
+    const stored = claim.record.response.body as StoredIssue;
+    if (stored.kind === 'refused') return stored;
+    const found = await deps.coupons.get(stored.code);
+    if (found) return { kind: 'existing', coupon: found.value };
+    // The coupon is gone (erased customer): fall through and let the holdings decide.
+  }
+  const finish = async (outcome: IssueOutcome): Promise<IssueOutcome> => {
+    const body: StoredIssue = outcome.kind === 'refused' ? outcome : { kind: 'issued', code: outcome.coupon.code };
+    await deps.idempotency.complete(claim.record, { status: outcome.kind === 'refused' ? 409 : 201, body });
+    return outcome;
+  };
+
+  const newCode = deps.newCode ?? (() => generateCode());
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    if (attempt > 0) await backoff(attempt);
+    const offerDoc = await getOffer(deps, request.offerId);
+    if (!offerDoc) return finish({ kind: 'refused', reason: 'unknown_offer', detail: `no offer ${request.offerId}` });
+    if (await deps.customers.tombstone(request.customerId)) {
+      return finish({ kind: 'refused', reason: 'customer_erased', detail: 'the customer was erased' });
+    }
+    const [customerDoc, holdingsRead, budgetRead] = await Promise.all([
+      deps.customers.get(request.customerId),
+      deps.coupons.getHoldings(holdingsId(request.offerId, request.customerId)),
+      deps.offers.getBudget(request.offerId),
+    ]);
+    const holdings = holdingsRead?.value ?? emptyHoldings(request.offerId, request.customerId);
+
+    const previous = holdings.coupons.find((c) => c.requestId === request.requestId);
+    if (previous) return finish({ kind: 'existing', coupon: await ensureStored(deps, previous) });
+
+    const fresh = new Map<string, Coupon>();
+    for (const stale of needsFreshState(holdings, now)) {
+      const current = await deps.coupons.get(stale.code);
+      if (current) fresh.set(stale.code, current.value);
+    }
+    const decision = issueDecision({
+      offerId: request.offerId,
+      offer: offerDoc.offer,
+      customer: issueCustomerFrom(request.customerId, customerDoc?.customer, offerDoc.offer.currency),
+      existingCouponsForCustomer: holdings.coupons.map((c) => fresh.get(c.code) ?? c),
+      budgetState: budgetRead?.value,
+      now,
+      request,
+      code: newCode(),
+    });
+    switch (decision.kind) {
+      case 'refused':
+        return finish(decision);
+      case 'existing':
+        return finish({ kind: 'existing', coupon: await ensureStored(deps, decision.coupon) });
+      case 'issue':
+        break;
+      default: {
+        const exhaustive: never = decision;
+        return exhaustive;
+      }
+    }
+
+    let coupon = decision.coupon;
+    const reserved = coupon.budgetReservedMinor;
+    if (offerDoc.offer.budget !== undefined) {
+      const reservation = await reserve(deps, offerDoc, reserved, budgetRead, decision.budgetState);
+      if (!reservation.ok) return finish({ kind: 'refused', reason: 'budget_exhausted', detail: `the offer's ${reservation.limit} budget is spent` });
+    } else if (budgetRead !== undefined) {
+      await deps.offers.incrementBudget(request.offerId, { issued: 1, discountMinor: reserved });
+    }
+    const undoBudget = () =>
+      offerDoc.offer.budget !== undefined || budgetRead !== undefined
+        ? deps.offers.incrementBudget(request.offerId, { issued: -1, discountMinor: -reserved })
+        : Promise.resolve();
+
+    const written = await deps.coupons.putHoldings(withCoupon(holdings, coupon, now, fresh), holdingsRead?.etag);
+    if (written === 'conflict') {
+      await undoBudget();
+      continue;
+    }
+    // No compensation if this throws: the create may have reached Cosmos (an ambiguous failure). The
+    // holdings entry keeps the reservation, and the retry finds it and creates the coupon from its snapshot.
+    coupon = await createWithFreshCode(deps, coupon, newCode);
+    return finish({ kind: 'issued', coupon });
+  }
+  throw contention(`the holdings of customer ${request.customerId}`);
+}
+
+async function ensureStored(deps: CouponDeps, snapshot: Coupon): Promise<Coupon> {
+  const found = await deps.coupons.get(snapshot.code);
+  if (found) return found.value;
+  await deps.coupons.create(snapshot);
+  return snapshot;
+}
+
+async function createWithFreshCode(deps: CouponDeps, coupon: Coupon, newCode: () => CouponCode): Promise<Coupon> {
+  let current = coupon;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if ((await deps.coupons.create(current)) === 'created') {
+      if (current.code !== coupon.code) await replaceInHoldings(deps, coupon, current);
+      return current;
+    }
+    current = withCode(coupon, newCode());
+  }
+  throw new Error('five drawn coupon codes were all taken: the code space or the random source is broken');
+}
+
+async function replaceInHoldings(deps: CouponDeps, from: Coupon, to: Coupon): Promise<void> {
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const read = await deps.coupons.getHoldings(holdingsId(from.offerId, from.customerId));
+    if (!read) return;
+    const next: Holdings = { ...read.value, coupons: read.value.coupons.map((c) => (c.code === from.code ? to : c)) };
+    if ((await deps.coupons.putHoldings(next, read.etag)) === 'ok') return;
+    await backoff(attempt);
+  }
+  throw contention('a holdings document');
+}
+
+async function reserve(
+  deps: CouponDeps,
+  offerDoc: OfferDocument,
+  reservedMinor: number,
+  firstRead: Versioned<BudgetState> | undefined,
+  firstState: BudgetState | undefined,
+): Promise<{ ok: true } | { ok: false; limit: 'coupons' | 'discount' }> {
+  const limits = budgetLimits(offerDoc.offer);
+  let read = firstRead;
+  let next = firstState;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    if (next === undefined) {
+      const reservation = reserveBudget(read?.value ?? initialBudgetState(offerDoc.id), limits, reservedMinor);
+      if (!reservation.ok) return { ok: false, limit: reservation.limit };
+      next = reservation.state;
+    }
+    if ((await deps.offers.putBudget(next, read?.etag)) === 'ok') return { ok: true };
+    await backoff(attempt);
+    read = await deps.offers.getBudget(offerDoc.id);
+    next = undefined;
+  }
+  throw contention(`the budget of offer ${offerDoc.id}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Redemption
+
+/**
+ * Public redemption ids name the coupon: `<code>.<redemptionId>`. A rollback then needs one point read, not
+ * a query across every coupon, and no separate redemption document has to be written on the hot path.
+ */
+export function publicRedemptionId(code: string, internalId: string): string {
+  return `${code}.${internalId}`;
+}
+
+export function parsePublicRedemptionId(id: string): { code: CouponCode; redemptionId: string } | undefined {
+  const dot = id.indexOf('.');
+  if (dot < 0) return undefined;
+  const normalized = normalizeCode(id.slice(0, dot));
+  const internal = id.slice(dot + 1);
+  if (!normalized.ok || !/^r_[A-Za-z0-9_-]{1,64}$/.test(internal)) return undefined;
+  return { code: normalized.code, redemptionId: internal };
+}
+
+export type PurchaseStatus = 'created' | 'duplicate' | 'conflict' | 'erased';
+
+export type RedeemOutcome =
+  | { kind: 'redeemed'; coupon: Coupon; redemption: Redemption; purchase: PurchaseStatus; replayed: boolean }
+  /** The Idempotency-Key was used before with a different body. */
+  | { kind: 'key_reused' }
+  | ({ kind: 'refused' } & RedemptionFailure);
+
+function malformed(input: string): RedemptionFailure | undefined {
+  const normalized = normalizeCode(input);
+  if (normalized.ok) return undefined;
+  switch (normalized.reason) {
+    case 'invalid_character':
+      return { reason: 'malformed_code', detail: `codes never contain "${normalized.character}"${normalized.confusable ? ' (O, 0, I, 1 and L are left out on purpose)' : ''}` };
+    case 'wrong_length':
+      return { reason: 'malformed_code', detail: `a code has 12 symbols after the WB prefix; got ${normalized.length} characters` };
+    case 'check_failed':
+      return { reason: 'malformed_code', detail: 'the check character does not match: a typo' };
+    default: {
+      const exhaustive: never = normalized;
+      return exhaustive;
+    }
+  }
+}
+
+/**
+ * The hot path: one point read, one `ifMatch` replace (the commit point: it carries the redemption, its id
+ * derived from (source, Idempotency-Key) and the request's hash), then the purchase (PurchaseStore.record)
+ * and — only when the coupon's exposure changes — one server-side budget patch, those two in parallel.
+ * A replay is recognised on the coupon itself, so idempotency costs no extra document; it re-runs the
+ * idempotent purchase write, which heals a crash between the replace and the purchase.
+ */
+export async function redeemCoupon(deps: CouponDeps, request: RedemptionRequest, idempotencyKey: string, now: Date): Promise<RedeemOutcome> {
+  const bad = malformed(request.code);
+  if (bad) return { kind: 'refused', ...bad };
+  const code = (normalizeCode(request.code) as { code: CouponCode }).code;
+  const id = redemptionId(request.source, idempotencyKey);
+  const requestHash = contentHash({ ...request, code });
+  const basket = toBasket(request);
+
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    if (attempt > 0) await backoff(attempt);
+    const found = await deps.coupons.get(code);
+    const decision = redeem({ coupon: found?.value, basket, now, redemptionId: id, orderId: request.orderId, source: request.source });
+    switch (decision.kind) {
+      case 'refused': {
+        const { kind: _kind, ...failure } = decision;
+        return { kind: 'refused', ...failure };
+      }
+      case 'replay': {
+        if (decision.redemption.requestHash !== undefined && decision.redemption.requestHash !== requestHash) return { kind: 'key_reused' };
+        const purchase = await recordRedemptionPurchase(deps, request, decision.coupon, decision.redemption, now);
+        return { kind: 'redeemed', coupon: decision.coupon, redemption: decision.redemption, purchase, replayed: true };
+      }
+      case 'redeemed': {
+        const redemption: Redemption = { ...decision.redemption, requestHash };
+        const coupon: Coupon = { ...decision.coupon, redemption };
+        if ((await deps.coupons.replace(coupon, found!.etag)) === 'conflict') continue;
+        const [purchase] = await Promise.all([
+          recordRedemptionPurchase(deps, request, coupon, redemption, now),
+          decision.budgetDeltaMinor === 0 ? undefined : deps.offers.incrementBudget(coupon.offerId, { discountMinor: decision.budgetDeltaMinor }),
+        ]);
+        return { kind: 'redeemed', coupon, redemption, purchase, replayed: false };
+      }
+      default: {
+        const exhaustive: never = decision;
+        return exhaustive;
+      }
+    }
+  }
+  throw contention(`coupon ${code}`);
+}
+
+async function recordRedemptionPurchase(
+  deps: CouponDeps,
+  request: RedemptionRequest,
+  coupon: Coupon,
+  redemption: Redemption,
+  now: Date,
+): Promise<PurchaseStatus> {
+  // The redemption's own time, not `now`: a replay must produce the same purchase, or it would conflict.
+  const input: PurchaseInput = redemptionPurchase(request, coupon, redemption.discountMinor, new Date(redemption.at));
+  const outcome = await deps.purchases.record(toPurchase(input, now), now);
+  if (outcome.kind === 'conflict') {
+    deps.log?.(`redemption ${redemption.redemptionId}: order ${request.orderId} from ${request.source} was already recorded with other content; the purchase was left as it was`);
+  }
+  return outcome.kind;
+}
+
+export type ValidateOutcome = { code: string; check: RedemptionCheck; coupon: Coupon | undefined };
+
+/** Reads, never writes. */
+export async function validateCoupon(deps: CouponDeps, rawCode: string, request: ValidateRequest, now: Date): Promise<ValidateOutcome> {
+  const bad = malformed(rawCode);
+  if (bad) return { code: rawCode, check: { ok: false, ...bad }, coupon: undefined };
+  const code = (normalizeCode(rawCode) as { code: CouponCode }).code;
+  const found = await deps.coupons.get(code);
+  const basket: Basket = toBasket(request);
+  return { code, check: validateRedemption({ coupon: found?.value, basket, now }), coupon: found?.value };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rollback
+
+export type RollbackOutcome =
+  | { kind: 'rolled_back'; coupon: Coupon; usable: boolean; replayed: boolean }
+  | { kind: 'unknown_redemption' };
+
+export async function rollbackRedemption(deps: CouponDeps, code: CouponCode, internalId: string, now: Date): Promise<RollbackOutcome> {
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    if (attempt > 0) await backoff(attempt);
+    const found = await deps.coupons.get(code);
+    if (!found) return { kind: 'unknown_redemption' };
+    const result = applyRollback(found.value, internalId, now);
+    switch (result.kind) {
+      case 'unknown_redemption':
+        return result;
+      case 'already_rolled_back':
+        return { kind: 'rolled_back', coupon: result.coupon, usable: result.usable, replayed: true };
+      case 'rolled_back':
+        if ((await deps.coupons.replace(result.coupon, found.etag)) === 'conflict') continue;
+        if (result.budgetDeltaMinor !== 0) await deps.offers.incrementBudget(result.coupon.offerId, { discountMinor: result.budgetDeltaMinor });
+        return { kind: 'rolled_back', coupon: result.coupon, usable: result.usable, replayed: false };
+      default: {
+        const exhaustive: never = result;
+        return exhaustive;
+      }
+    }
+  }
+  throw contention(`coupon ${code}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Shop orders (webhooks)
+
+export type OrderRedemption = { code: string; redemptionId: string } & (
+  | { status: 'redeemed' | 'replayed'; discountMinor: number }
+  | { status: 'refused'; reason: RedemptionFailure['reason'] }
+);
+
+/**
+ * A shop already gave the discount when the webhook arrives, so the order is not refused: the coupon is
+ * marked used (single use still enforced — a code redeemed elsewhere is reported, not redeemed twice), and
+ * the customer check is skipped because shop customer ids are not winback's.
+ */
+export async function redeemForOrder(
+  deps: CouponDeps,
+  purchase: PurchaseInput,
+  code: CouponCode,
+  id: string,
+  shopDiscount: number,
+  now: Date,
+): Promise<OrderRedemption> {
+  // Amounts were validated against the currency by PurchaseInput; a shop's discount may carry more decimals.
+  const minor = (amount: number) => toMinorUnits(amount, purchase.currency) ?? Math.round(amount * 10 ** currencyExponent(purchase.currency));
+  const basket: Basket = {
+    basketTotalMinor: minor(purchase.total) + minor(shopDiscount),
+    currency: purchase.currency,
+    items: purchase.items.map((i) => ({ sku: i.sku, category: i.category, quantity: i.quantity, unitPriceMinor: minor(i.unitPrice) })),
+    channel: purchase.channel === 'pos' ? 'pos' : 'shop',
+    storeId: purchase.storeId,
+  };
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    if (attempt > 0) await backoff(attempt);
+    const found = await deps.coupons.get(code);
+    const decision = redeem({ coupon: found?.value, basket, now, redemptionId: id, orderId: purchase.orderId, source: purchase.source });
+    switch (decision.kind) {
+      case 'refused':
+        return { code, redemptionId: id, status: 'refused', reason: decision.reason };
+      case 'replay':
+        return { code, redemptionId: id, status: 'replayed', discountMinor: decision.redemption.discountMinor };
+      case 'redeemed':
+        if ((await deps.coupons.replace(decision.coupon, found!.etag)) === 'conflict') continue;
+        if (decision.budgetDeltaMinor !== 0) await deps.offers.incrementBudget(decision.coupon.offerId, { discountMinor: decision.budgetDeltaMinor });
+        return { code, redemptionId: id, status: 'redeemed', discountMinor: decision.redemption.discountMinor };
+      default: {
+        const exhaustive: never = decision;
+        return exhaustive;
+      }
+    }
+  }
+  throw contention(`coupon ${code}`);
+}

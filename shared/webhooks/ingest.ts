@@ -1,0 +1,104 @@
+import { sha256Hex } from '../canonical.js';
+import { normalizeCode } from '../coupons/code.js';
+import { redeemForOrder, rollbackRedemption, type CouponDeps, type OrderRedemption } from '../coupons/service.js';
+import { redemptionId } from '../coupons/requests.js';
+import { temporalIssues, toPurchase } from '../purchases/ingest.js';
+import type { PurchaseInput } from '../purchases/schema.js';
+import type { DiscountCode } from './common.js';
+import { winbackRedemptions } from './common.js';
+import type { OrderLookup } from './orders.js';
+
+/**
+ * What a verified, mapped webhook does. Deduplication is on the shop's delivery id (`X-Shopify-Webhook-Id`,
+ * Shopware's event id): the first delivery claims it, the answer is stored on the claim, and a replay gets
+ * that answer without touching anything. The writes themselves are idempotent too (purchase per
+ * (source, orderId), redemption ids derived from (source, orderId, code)), so a delivery that failed halfway
+ * and is retried completes what is missing. Only well-formed, mapped payloads claim an id: an invalid or
+ * ignored payload stores nothing at all.
+ */
+export interface WebhookDeps {
+  coupons: CouponDeps;
+  orders: OrderLookup;
+}
+
+export type WebhookAnswer =
+  | { kind: 'done'; body: Record<string, unknown>; replayed: boolean }
+  | { kind: 'invalid'; errors: { pointer: string; message: string }[] }
+  | { kind: 'conflict'; detail: string };
+
+async function deduplicated(
+  deps: WebhookDeps,
+  scope: string,
+  deliveryId: string,
+  raw: Uint8Array,
+  now: Date,
+  customerId: string,
+  work: () => Promise<Record<string, unknown>>,
+): Promise<WebhookAnswer> {
+  const claim = await deps.coupons.idempotency.claim(scope, deliveryId, sha256Hex(Buffer.from(raw).toString('base64')), now, { customerId });
+  if (claim.kind === 'conflict') return { kind: 'conflict', detail: `delivery ${deliveryId} was seen before with a different body` };
+  if (claim.kind === 'replay' && claim.record.response !== undefined) {
+    return { kind: 'done', body: claim.record.response.body as Record<string, unknown>, replayed: true };
+  }
+  const body = await work();
+  await deps.coupons.idempotency.complete(claim.record, { status: 200, body });
+  return { kind: 'done', body, replayed: false };
+}
+
+/** An order: the purchase, then each winback code among its discount codes as a redemption. */
+export async function ingestOrder(
+  deps: WebhookDeps,
+  scope: string,
+  deliveryId: string,
+  raw: Uint8Array,
+  purchase: PurchaseInput,
+  discountCodes: readonly DiscountCode[],
+  now: Date,
+): Promise<WebhookAnswer> {
+  const temporal = temporalIssues(purchase, now);
+  if (temporal.length > 0) return { kind: 'invalid', errors: temporal };
+  return deduplicated(deps, scope, deliveryId, raw, now, purchase.customerId, async () => {
+    const recorded = await deps.coupons.purchases.record(toPurchase(purchase, now), now);
+    const redemptions: OrderRedemption[] = [];
+    for (const r of winbackRedemptions(purchase, discountCodes)) {
+      const outcome = await redeemForOrder(deps.coupons, purchase, r.code, r.redemptionId, r.amount, now);
+      if (outcome.status === 'refused') deps.coupons.log?.(`order ${purchase.orderId}: coupon ${r.code} not redeemed (${outcome.reason})`);
+      redemptions.push(outcome);
+    }
+    return { status: 'processed', orderId: purchase.orderId, purchase: recorded.kind, redemptions };
+  });
+}
+
+/**
+ * A refund: recorded as a `type: 'refund'` purchase. When it returns the whole amount paid the order is
+ * undone, so the winback coupons it redeemed are rolled back (usable again while still valid). A partial
+ * refund — one item of several sent back — keeps the coupon used: the customer still had the discounted
+ * order. (Several partial refunds that add up to the whole are not summed yet.)
+ */
+export async function ingestRefund(
+  deps: WebhookDeps,
+  scope: string,
+  deliveryId: string,
+  raw: Uint8Array,
+  refund: PurchaseInput,
+  now: Date,
+): Promise<WebhookAnswer> {
+  const originalOrderId = refund.originalOrderId;
+  if (originalOrderId === undefined) return { kind: 'invalid', errors: [{ pointer: '/order_id', message: 'missing' }] };
+  return deduplicated(deps, scope, deliveryId, raw, now, refund.customerId, async () => {
+    const recorded = await deps.coupons.purchases.record(toPurchase(refund, now), now);
+    const original = await deps.orders.find(refund.source, originalOrderId);
+    const refundMinor = toPurchase(refund, now).totalMinor;
+    const full = original !== undefined && refundMinor >= original.totalMinor;
+    const rolledBack: { code: string; usable: boolean }[] = [];
+    if (full) {
+      for (const raw of original.couponCodes) {
+        const normalized = normalizeCode(raw);
+        if (!normalized.ok) continue;
+        const outcome = await rollbackRedemption(deps.coupons, normalized.code, redemptionId(refund.source, originalOrderId, normalized.code), now);
+        if (outcome.kind === 'rolled_back') rolledBack.push({ code: normalized.code, usable: outcome.usable });
+      }
+    }
+    return { status: 'processed', orderId: refund.orderId, originalOrderId, purchase: recorded.kind, fullRefund: full, rolledBack };
+  });
+}
