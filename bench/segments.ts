@@ -11,13 +11,16 @@ import path from 'node:path';
 import {
   AnalyticsConfig,
   fitModels,
+  mergeStats,
   parseDay,
   partialStats,
   rfmCutPoints,
   Scorer,
   scoreColumns,
+  summarize,
   summarizeColumns,
   type PurchaseColumns,
+  type SummaryColumns,
 } from '../shared/analytics/index.js';
 import { syntheticBase } from './segments-synthetic.js';
 
@@ -81,6 +84,49 @@ console.log(`  peak RSS         ${peakRssMb} MB (including the generated input)`
 console.log(`  RFM cut points   ${JSON.stringify(cuts)}`);
 console.log(`  segments         ${JSON.stringify(segmentSizes)}`);
 
+// ---- the shard path (not part of computeSeconds) -----------------------------------------------------------
+// Four shards by customer: each builds its partial statistics; the coordinator merges them and must get the
+// same statistics as the single pass; the merged partial's JSON size is what shards ship through Blob.
+{
+  const shards = 4;
+  const parts = Array.from({ length: shards }, (_, k) => {
+    const rows: number[] = [];
+    for (let i = 0; i < summaries.length; i++) if (summaries.customer[i]! % shards === k) rows.push(i);
+    return sliceSummaries(summaries, rows);
+  });
+  t = performance.now();
+  const partials = parts.map((part) => partialStats(part));
+  const partialMs = performance.now() - t;
+  t = performance.now();
+  const merged = partials.reduce((a, b) => mergeStats(a, b));
+  const mergeMs = performance.now() - t;
+  const same = merged.rf.count.length === stats.rf.count.length && merged.rf.count.every((c, i) => c === stats.rf.count[i]);
+  const json = JSON.stringify(merged).length;
+  console.log(`shards: ${shards} partials in ${seconds(partialMs)} s, merged in ${seconds(mergeMs)} s, equal to the single pass: ${same}; merged statistics ${(json / 1e6).toFixed(1)} MB as JSON, per shard ≈ ${(JSON.stringify(partials[0]).length / 1e6).toFixed(1)} MB`);
+}
+
+// ---- the per-record object API (what a shard reading Cosmos documents calls), on a slice ----------------------
+{
+  const sample = Math.min(purchases.length, 1_000_000);
+  const docs: unknown[] = [];
+  for (let i = 0; i < sample; i++) {
+    const ms = purchases.day[i]! * 86_400_000 + 43_200_000;
+    docs.push({
+      customerId: `c${purchases.customer[i]}`,
+      occurredAt: new Date(ms).toISOString(),
+      totalMinor: Math.abs(purchases.amountMinor[i]!),
+      type: purchases.refund[i] === 1 ? 'refund' : 'purchase',
+      items: [{ category: `category_${purchases.items!.category[i]}`, quantity: 1, unitPriceMinor: Math.abs(purchases.amountMinor[i]!) }],
+      couponCodes: purchases.coupon[i] === 1 ? ['SAVE10'] : [],
+    });
+  }
+  t = performance.now();
+  const result = summarize(docs, { asOf: '2025-06-30', timeZone: 'Europe/Berlin' });
+  const objectMs = performance.now() - t;
+  if (!result.ok) throw new Error(result.message);
+  console.log(`object API: summarize ${sample.toLocaleString('en')} purchase documents (Europe/Berlin days) in ${seconds(objectMs)} s = ${Math.round(sample / (objectMs / 1000)).toLocaleString('en')} documents/s`);
+}
+
 // ---- DuckDB: the same RFM work as SQL ---------------------------------------------------------------------
 const duckdbThreads = (await import('node:os')).availableParallelism();
 const duckdbSeconds = await runDuckdb(purchases, asOfDay);
@@ -99,6 +145,24 @@ console.log(
     ratioVsDuckdb: Number(ratio.toFixed(3)),
   }),
 );
+
+function sliceSummaries(s: SummaryColumns, rows: number[]): SummaryColumns {
+  const pick32 = (a: Int32Array) => Int32Array.from(rows, (i) => a[i]!);
+  const pick64 = (a: Float64Array) => Float64Array.from(rows, (i) => a[i]!);
+  return {
+    asOfDay: s.asOfDay,
+    length: rows.length,
+    customer: pick32(s.customer),
+    firstDay: pick32(s.firstDay),
+    lastDay: pick32(s.lastDay),
+    purchaseDays: pick32(s.purchaseDays),
+    repeatSpendMinor: pick64(s.repeatSpendMinor),
+    totalSpendMinor: pick64(s.totalSpendMinor),
+    medianGapDays: pick64(s.medianGapDays),
+    orders: pick32(s.orders),
+    couponOrders: pick32(s.couponOrders),
+  };
+}
 
 async function runDuckdb(p: PurchaseColumns, asOf: number): Promise<number> {
   const { DuckDBInstance, DuckDBDataChunk, INTEGER, DOUBLE, BOOLEAN } = await import('@duckdb/node-api');

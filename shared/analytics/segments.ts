@@ -118,12 +118,55 @@ export function evaluateCondition(c: Condition, f: SegmentFields): boolean {
   }
 }
 
+type Compiled = (f: SegmentFields) => boolean;
+
+function compile(c: Condition): Compiled {
+  if ('all' in c) {
+    const parts = c.all.map(compile);
+    return (f) => {
+      for (const p of parts) if (!p(f)) return false;
+      return true;
+    };
+  }
+  if ('any' in c) {
+    const parts = c.any.map(compile);
+    return (f) => {
+      for (const p of parts) if (p(f)) return true;
+      return false;
+    };
+  }
+  if ('not' in c) {
+    const inner = compile(c.not);
+    return (f) => !inner(f);
+  }
+  const { field, value } = c;
+  switch (c.op) {
+    case 'eq':
+      return (f) => f[field] !== null && f[field] === value;
+    case 'neq':
+      return (f) => f[field] !== null && f[field] !== value;
+    case 'lt':
+      return (f) => f[field] !== null && f[field] < value;
+    case 'lte':
+      return (f) => f[field] !== null && f[field] <= value;
+    case 'gt':
+      return (f) => f[field] !== null && f[field] > value;
+    case 'gte':
+      return (f) => f[field] !== null && f[field] >= value;
+  }
+}
+
+/** Rules turned into closures once per rule list: scoring a million customers evaluates them a million times. */
+const compiled = new WeakMap<SegmentRules, Compiled[]>();
+
 /** Index of the segment a customer falls in: the first matching rule, else the catch-all. */
 export function assignSegmentIndex(f: SegmentFields, rules: SegmentRules): number {
-  for (let i = 0; i < rules.length - 1; i++) {
-    const when = rules[i]!.when;
-    if (when !== undefined && evaluateCondition(when, f)) return i;
+  let tests = compiled.get(rules);
+  if (tests === undefined) {
+    tests = rules.slice(0, -1).map((rule) => (rule.when === undefined ? () => false : compile(rule.when)));
+    compiled.set(rules, tests);
   }
+  for (let i = 0; i < tests.length; i++) if (tests[i]!(f)) return i;
   return rules.length - 1;
 }
 

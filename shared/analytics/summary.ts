@@ -464,7 +464,21 @@ function sortByDay(day: Int32Array, order: Int32Array, from: number, to: number)
 
 function median(values: Int32Array, n: number): number {
   if (n === 0) return Number.NaN;
-  const v = values.subarray(0, n).sort();
+  if (n === 1) return values[0]!;
+  if (n <= 32) {
+    for (let k = 1; k < n; k++) {
+      const g = values[k]!;
+      let j = k - 1;
+      while (j >= 0 && values[j]! > g) {
+        values[j + 1] = values[j]!;
+        j--;
+      }
+      values[j + 1] = g;
+    }
+  } else {
+    values.subarray(0, n).sort();
+  }
+  const v = values;
   const mid = n >> 1;
   return n % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
 }
