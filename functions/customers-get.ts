@@ -10,7 +10,9 @@ export const customersGet = httpHandler(async (request) => {
   const params = validateParams(CustomerRouteParams, request.params);
   if (!params.ok) return params.failure;
   const found = await services().customers.get(params.value.customerId);
-  if (!found) return { kind: 'not_found', detail: `no customer ${params.value.customerId}` };
+  // A document without createdAt holds only segmentation results (purchases, no profile): not a customer
+  // profile as far as this API is concerned; its scores are at /profile-scores.
+  if (!found || found.customer.createdAt === undefined) return { kind: 'not_found', detail: `no customer ${params.value.customerId}` };
   return jsonResponse(200, customerView(found.customer), found.etag ? { etag: found.etag } : {});
 });
 

@@ -23,9 +23,15 @@ export const settingNames = {
   snapshotContainer: 'SNAPSHOT_CONTAINER',
   segmentsSchedule: 'SEGMENTS_SCHEDULE',
   retailerTimeZone: 'RETAILER_TIME_ZONE',
+  segmentsTimeUnit: 'SEGMENTS_TIME_UNIT',
+  segmentsShards: 'SEGMENTS_SHARDS',
+  segmentsConfig: 'SEGMENTS_CONFIG',
   shopifySecret: 'SHOPIFY_WEBHOOK_SECRET',
   shopwareSecret: 'SHOPWARE_WEBHOOK_SECRET',
 } as const;
+
+/** Nightly at 02:00 UTC. */
+export const defaultSegmentsSchedule = '0 0 2 * * *';
 
 export type SettingName = (typeof settingNames)[keyof typeof settingNames];
 
@@ -83,6 +89,12 @@ export interface Settings {
   snapshotContainer: string;
   segmentsSchedule: string;
   retailerTimeZone: string;
+  /** Unit the segmentation models are fitted and reported in (α is per unit). */
+  segmentsTimeUnit: 'day' | 'week';
+  /** How many bucket-range shards a segmentation run fans out to. */
+  segmentsShards: number;
+  /** JSON overrides of the analytics configuration (segment rules, churn thresholds, CLV); validated at startup. */
+  segmentsConfig?: string;
   shopifySecret?: string;
   shopwareSecret?: string;
 }
@@ -164,8 +176,25 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
     nonEmpty.regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'a blob container name (3-63 lowercase letters, digits, "-")'),
     'winback-snapshots',
   );
-  const segmentsSchedule = read(settingNames.segmentsSchedule, ncrontab, '0 0 2 * * *');
+  const segmentsSchedule = read(settingNames.segmentsSchedule, ncrontab, defaultSegmentsSchedule);
   const retailerTimeZone = read(settingNames.retailerTimeZone, nonEmpty.refine(isValidTimeZone, 'an IANA time zone such as Europe/Berlin'), 'UTC');
+  const segmentsTimeUnit = read(settingNames.segmentsTimeUnit, z.enum(['day', 'week'], 'day or week'), 'week' as const);
+  const segmentsShards = read(
+    settingNames.segmentsShards,
+    z.coerce.number('a whole number from 1 to 1024').int('a whole number from 1 to 1024').min(1, 'at least 1').max(1024, 'at most 1024 (the customer bucket count)'),
+    16,
+  );
+  const segmentsConfig = read(
+    settingNames.segmentsConfig,
+    nonEmpty.refine((v) => {
+      try {
+        const parsed: unknown = JSON.parse(v);
+        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed);
+      } catch {
+        return false;
+      }
+    }, 'a JSON object (see docs/segmentation.md)'),
+  );
   // An unresolved Key Vault reference arrives as its own text; used as a key it would let anyone who can
   // read app settings forge webhooks.
   const secret = z
@@ -184,6 +213,9 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
     snapshotContainer: snapshotContainer!,
     segmentsSchedule: segmentsSchedule!,
     retailerTimeZone: retailerTimeZone!,
+    segmentsTimeUnit: segmentsTimeUnit!,
+    segmentsShards: segmentsShards!,
+    segmentsConfig,
     shopifySecret,
     shopwareSecret,
   };

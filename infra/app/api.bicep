@@ -69,6 +69,9 @@ var appSettings = {
   SNAPSHOT_CONTAINER: snapshotContainerName
   SEGMENTS_SCHEDULE: segmentsSchedule
   RETAILER_TIME_ZONE: retailerTimeZone
+  SEGMENTS_TIME_UNIT: 'week'
+  SEGMENTS_SHARDS: '16'
+  SEGMENTS_CONFIG: ''
 
   // Versionless references: a new secret version is picked up on restart (or within 24 h).
   SHOPIFY_WEBHOOK_SECRET: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${shopifySecretName})'

@@ -1,0 +1,27 @@
+import { app } from '@azure/functions';
+import { jsonResponse } from '../shared/http/problem.js';
+import { httpHandler } from '../shared/http/request.js';
+import { runtime } from '../shared/runtime.js';
+import { segmentation } from '../shared/segmentation/services.js';
+import { runView } from '../shared/segmentation/view.js';
+
+/**
+ * GET /api/segments — the latest completed run: segment sizes, model parameters, and the movements of its
+ * customers from the segment they had before it (for a nightly run: the previous night's).
+ */
+export const segmentsGet = httpHandler(async () => {
+  const { runs, deps } = segmentation();
+  const [latest, previous] = await runs.latestCompleted(2);
+  if (!latest) return { kind: 'not_found', detail: 'no segmentation run has completed yet' };
+  return jsonResponse(200, {
+    ...runView(latest, deps.clock.now(), runtime().settings.snapshotContainer),
+    previousRunId: previous?.runId ?? null,
+  });
+});
+
+app.http('segments-get', {
+  route: 'segments',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: segmentsGet,
+});

@@ -1,0 +1,142 @@
+import type { Container, PatchOperation } from '@azure/cosmos';
+import { erasureTombstoneId } from '../customers/store.js';
+import type { CustomerSegmentationStore, PurchaseRow, PurchaseSource, RunRepository, SegmentationWrite, WriteOutcome } from './ports.js';
+import { runDocumentId, runDocumentKind, SegmentRun } from './run.js';
+import type { StoredSegmentation } from './customer-update.js';
+
+const code = (error: unknown) => (error as { code?: number }).code;
+
+/** Run documents: id "run" in the run's partition, changed only under the ETag. */
+export class CosmosRunRepository implements RunRepository {
+  constructor(private readonly container: Container) {}
+
+  async create(run: SegmentRun): Promise<{ created: true } | { created: false; run: SegmentRun }> {
+    try {
+      await this.container.items.create(run);
+      return { created: true };
+    } catch (error) {
+      if (code(error) !== 409) throw error;
+      const existing = await this.get(run.runId);
+      if (!existing) throw error;
+      return { created: false, run: existing };
+    }
+  }
+
+  private async read(runId: string): Promise<{ run: SegmentRun; etag: string } | undefined> {
+    const { resource, etag } = await this.container.item(runDocumentId, runId).read<SegmentRun>();
+    if (!resource) return undefined;
+    return { run: SegmentRun.parse(resource), etag };
+  }
+
+  async get(runId: string): Promise<SegmentRun | undefined> {
+    return (await this.read(runId))?.run;
+  }
+
+  async update<T>(runId: string, change: (run: SegmentRun) => { next?: SegmentRun; value: T }): Promise<T> {
+    // Every shard of a run reports to this one document; with 16–256 shards finishing close together a few
+    // rounds of optimistic retries are normal.
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const current = await this.read(runId);
+      if (!current) throw new Error(`segmentation run ${runId} not found`);
+      const { next, value } = change(current.run);
+      if (next === undefined) return value;
+      try {
+        await this.container.item(runDocumentId, runId).replace(next, { accessCondition: { type: 'IfMatch', condition: current.etag } });
+        return value;
+      } catch (error) {
+        if (code(error) !== 412) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * Math.min(200, 10 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+    throw Object.assign(new Error(`too much contention on segmentation run ${runId}`), { code: 503 });
+  }
+
+  async latestCompleted(limit: number): Promise<SegmentRun[]> {
+    const { resources } = await this.container.items
+      .query<SegmentRun>({
+        query: `SELECT TOP ${Math.max(1, Math.floor(limit))} * FROM c WHERE c.kind = @kind AND c.status = @status ORDER BY c.completedAt DESC`,
+        parameters: [
+          { name: '@kind', value: runDocumentKind },
+          { name: '@status', value: 'completed' },
+        ],
+      })
+      .fetchAll();
+    return resources.map((r) => SegmentRun.parse(r));
+  }
+}
+
+/** Pages through one bucket range of `purchases` (a cross-partition query filtered on the stored bucket). */
+export class CosmosPurchaseSource implements PurchaseSource {
+  constructor(
+    private readonly container: Container,
+    private readonly pageSize = 1000,
+  ) {}
+
+  async *scan(range: { lo: number; hi: number }, occurredBefore: string): AsyncIterable<PurchaseRow[]> {
+    const iterator = this.container.items.query<PurchaseRow>(
+      {
+        query:
+          'SELECT c.customerId, c.occurredAt, c.totalMinor, c.type, c.currency, c.items, c.couponCodes FROM c ' +
+          'WHERE c.bucket >= @lo AND c.bucket < @hi AND c.occurredAt < @before',
+        parameters: [
+          { name: '@lo', value: range.lo },
+          { name: '@hi', value: range.hi },
+          { name: '@before', value: occurredBefore },
+        ],
+      },
+      { maxItemCount: this.pageSize },
+    );
+    for await (const page of iterator.getAsyncIterator()) {
+      if (page.resources.length > 0) yield page.resources;
+    }
+  }
+}
+
+interface CustomerDoc extends StoredSegmentation {
+  id: string;
+  createdAt?: string;
+}
+
+/** The segmentation fields of customer documents; a patch, so concurrent profile writes are never lost. */
+export class CosmosCustomerSegmentationStore implements CustomerSegmentationStore {
+  constructor(private readonly container: Container) {}
+
+  async read(customerId: string): Promise<{ stored: StoredSegmentation; etag: string } | undefined> {
+    const { resource, etag } = await this.container.item(customerId, customerId).read<CustomerDoc>();
+    if (!resource) return undefined;
+    return { stored: resource, etag };
+  }
+
+  async update(customerId: string, etag: string, write: SegmentationWrite): Promise<WriteOutcome> {
+    const operations: PatchOperation[] = [
+      { op: 'set', path: '/analytics', value: write.analytics },
+      { op: 'set', path: '/segment', value: write.segment },
+      { op: 'set', path: '/segmentSince', value: write.segmentSince },
+      { op: 'set', path: '/previousSegment', value: write.previousSegment },
+    ];
+    try {
+      await this.container.item(customerId, customerId).patch(operations, { accessCondition: { type: 'IfMatch', condition: etag } });
+      return 'written';
+    } catch (error) {
+      // 404: erased between our read and write; re-deciding finds no document and consults the tombstone.
+      if (code(error) === 412 || code(error) === 404) return 'conflict';
+      throw error;
+    }
+  }
+
+  async createAnalyticsOnly(customerId: string, write: SegmentationWrite): Promise<WriteOutcome> {
+    try {
+      await this.container.items.create({ id: customerId, ...write });
+      return 'written';
+    } catch (error) {
+      if (code(error) === 409) return 'conflict';
+      throw error;
+    }
+  }
+
+  async isErased(customerId: string): Promise<boolean> {
+    const id = erasureTombstoneId(customerId);
+    const { resource } = await this.container.item(id, id).read();
+    return resource !== undefined;
+  }
+}

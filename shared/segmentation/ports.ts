@@ -1,0 +1,69 @@
+import type { Clock } from '../clock.js';
+import type { MessageBus } from '../messaging/bus.js';
+import type { BlobStore } from '../storage/blobs.js';
+import type { CustomerAnalytics, StoredSegmentation } from './customer-update.js';
+import type { SegmentRun } from './run.js';
+
+/** The run documents in `segment-runs`; every change goes through `update`, guarded by the ETag. */
+export interface RunRepository {
+  /** Creates the run; when the id exists already, returns the stored run instead. */
+  create(run: SegmentRun): Promise<{ created: true } | { created: false; run: SegmentRun }>;
+  get(runId: string): Promise<SegmentRun | undefined>;
+  /**
+   * Read-modify-write under the ETag, retried on conflicts: `change` sees the current run and returns the
+   * next version (or undefined to write nothing) and a value handed back to the caller.
+   */
+  update<T>(runId: string, change: (run: SegmentRun) => { next?: SegmentRun; value: T }): Promise<T>;
+  /** Completed runs, newest completion first. */
+  latestCompleted(limit: number): Promise<SegmentRun[]>;
+}
+
+/** The purchases of one bucket range, only the fields the summary reads. */
+export interface PurchaseSource {
+  scan(range: { lo: number; hi: number }, occurredBefore: string): AsyncIterable<PurchaseRow[]>;
+}
+
+export interface PurchaseRow {
+  customerId: string;
+  occurredAt: string;
+  totalMinor: number;
+  type: 'purchase' | 'refund';
+  currency?: string;
+  items?: { category?: string; quantity: number; unitPriceMinor: number }[];
+  couponCodes?: string[];
+}
+
+export interface SegmentationWrite {
+  analytics: CustomerAnalytics;
+  segment: string;
+  segmentSince: string;
+  previousSegment: string | null;
+}
+
+export type WriteOutcome = 'written' | 'conflict';
+
+/** Customer documents as segmentation sees them. */
+export interface CustomerSegmentationStore {
+  read(customerId: string): Promise<{ stored: StoredSegmentation; etag: string } | undefined>;
+  /** Sets the segmentation fields, leaving the profile alone; 'conflict' when the ETag no longer matches. */
+  update(customerId: string, etag: string, write: SegmentationWrite): Promise<WriteOutcome>;
+  /** A document holding only the segmentation fields, for customers with purchases and no profile. */
+  createAnalyticsOnly(customerId: string, write: SegmentationWrite): Promise<WriteOutcome>;
+  /** Erased customers stay erased: their late purchases must not bring a document back. */
+  isErased(customerId: string): Promise<boolean>;
+}
+
+export interface SegmentationDeps {
+  runs: RunRepository;
+  purchases: PurchaseSource;
+  customers: CustomerSegmentationStore;
+  bus: MessageBus;
+  /** Snapshots (`segments/<runId>/`) and shard work files (`segment-work/<runId>/`). */
+  blobs: BlobStore;
+  clock: Clock;
+  log: (line: string) => void;
+  /** Only the local host sets this: runs may then carry test faults. */
+  allowTestFaults: boolean;
+  /** Parallel customer reads/writes within a shard. */
+  concurrency?: number;
+}

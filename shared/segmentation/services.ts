@@ -1,0 +1,64 @@
+import type { InvocationContext } from '@azure/functions';
+import { AnalyticsConfig } from '../analytics/index.js';
+import { containers } from '../resources.js';
+import { runtime, type Runtime } from '../runtime.js';
+import { CosmosCustomerSegmentationStore, CosmosPurchaseSource, CosmosRunRepository } from './cosmos.js';
+import type { SegmentationSettings } from './orchestrator.js';
+import type { SegmentationDeps } from './ports.js';
+
+/**
+ * The analytics configuration from SEGMENTS_CONFIG (JSON, any subset of AnalyticsConfig), on top of the
+ * defaults; the time zone and unit come from their own settings. Throws with the offending path.
+ */
+export function segmentationSettings(rt: Runtime): SegmentationSettings {
+  const overrides: unknown = rt.settings.segmentsConfig ? JSON.parse(rt.settings.segmentsConfig) : {};
+  const parsed = AnalyticsConfig.safeParse({
+    ...(overrides as object),
+    timeZone: rt.settings.retailerTimeZone,
+    timeUnit: rt.settings.segmentsTimeUnit,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`SEGMENTS_CONFIG: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  return {
+    timeZone: rt.settings.retailerTimeZone,
+    timeUnit: rt.settings.segmentsTimeUnit,
+    shards: rt.settings.segmentsShards,
+    config: parsed.data,
+  };
+}
+
+let cached: { runtime: Runtime; settings: SegmentationSettings; runs: CosmosRunRepository; base: Omit<SegmentationDeps, 'log'> } | undefined;
+
+function build() {
+  const rt = runtime();
+  if (cached?.runtime === rt) return cached;
+  const runs = new CosmosRunRepository(rt.container(containers.segmentRuns.name));
+  cached = {
+    runtime: rt,
+    settings: segmentationSettings(rt),
+    runs,
+    base: {
+      runs,
+      purchases: new CosmosPurchaseSource(rt.container(containers.purchases.name)),
+      customers: new CosmosCustomerSegmentationStore(rt.container(containers.customers.name)),
+      bus: rt.bus,
+      blobs: rt.blobs,
+      clock: rt.clock,
+      // Only the local host installs its in-process Service Bus; in Azure test faults are never honoured.
+      allowTestFaults: rt.settings.serviceBus.kind === 'local',
+    },
+  };
+  return cached;
+}
+
+/** Dependencies of the segmentation functions, logging to the invocation. */
+export function segmentation(context?: InvocationContext): { deps: SegmentationDeps; settings: SegmentationSettings; runs: CosmosRunRepository } {
+  const built = build();
+  return {
+    deps: { ...built.base, log: (line) => (context ? context.log(line) : console.log(line)) },
+    settings: built.settings,
+    runs: built.runs,
+  };
+}

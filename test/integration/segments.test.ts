@@ -1,0 +1,219 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devAccountKey, devAccountName } from '../../local/azurite.js';
+import { sharedKit, startHost, waitIdle, type RunningHost } from '../helpers/local-host.js';
+
+/** CDNOW_sample.txt: `master_id sample_id YYYYMMDD n_cds dollar_value`, no header. */
+function cdnowPurchases() {
+  return readFileSync(path.join(sharedKit, 'datasets/cdnow/CDNOW_sample.txt'), 'utf8')
+    .trim()
+    .split(/\r?\n/)
+    .map((line, index) => {
+      const [masterId, , date, , dollars] = line.trim().split(/\s+/);
+      return {
+        orderId: `cdnow-${index}`,
+        source: 'cdnow',
+        customerId: masterId!,
+        occurredAt: `${date!.slice(0, 4)}-${date!.slice(4, 6)}-${date!.slice(6, 8)}T12:00:00Z`,
+        total: Number(dollars),
+        currency: 'USD',
+      };
+    });
+}
+
+const within = (actual: number, expected: number, relative: number) =>
+  expect(Math.abs(actual - expected) / Math.abs(expected)).toBeLessThanOrEqual(relative);
+
+interface SegmentsView {
+  runId: string;
+  asOf: string;
+  status: string;
+  customers: number;
+  segments: Record<string, number>;
+  movements: Record<string, number>;
+  segmentChanges: number;
+  previousRunId?: string | null;
+  retries: { pass: string; shard: number; deliveryCount: number }[];
+  progress: { summarized: number; scored: number; shards: number };
+  models: {
+    timeUnit: string;
+    bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number };
+    gammaGamma: { p: number; q: number; gamma: number; currency: string; repeatBuyers: number };
+  };
+}
+
+interface Scores {
+  segment: string;
+  segmentSince: string;
+  previousSegment: string | null;
+  runId: string;
+  scores: { x: number; txDays: number; TDays: number; pAlive: number; rfm: { code: string } };
+}
+
+describe('segmentation runs on the local host (CDNOW)', () => {
+  let host: RunningHost;
+  let ready: { blobEndpoint: string };
+  const purchases = cdnowPurchases();
+
+  const json = async <T>(response: Response, status = 200): Promise<T> => {
+    const text = await response.text();
+    expect(response.status, text).toBe(status);
+    return JSON.parse(text) as T;
+  };
+  const run = async (input: Record<string, unknown>) => {
+    // Runs happen at different times (the latest completed one is the one GET /api/segments shows); a minute
+    // apart keeps the nightly 02:00 timer out of the picture.
+    await json(await host.call('/admin/local/clock', { method: 'POST', json: { advanceMs: 60_000 } }));
+    const response = await host.call('/admin/functions/segments-compute', { method: 'POST', json: { input: JSON.stringify(input) } });
+    expect(response.status).toBe(202);
+    await waitIdle(host);
+  };
+  const events = async () => json<{ active: number; deadLettered: number }>(await host.call('/admin/local/queues/customer-events'));
+  const scoresOf = async (customerId: string) => json<Scores>(await host.call(`/api/customers/${customerId}/profile-scores`));
+
+  beforeAll(async () => {
+    host = await startHost({ args: ['--virtual-clock', '1998-07-01T00:00:00Z'] });
+    ready = JSON.parse(/^WINBACK_READY (.+)$/m.exec(host.output())![1]!) as { blobEndpoint: string };
+    // A profile for one customer: the run must keep it and add the scores beside it.
+    await json(await host.call('/api/customers/00004', { method: 'PUT', json: { email: 'cd@example.com' } }), 201);
+    let created = 0;
+    for (let i = 0; i < purchases.length; i += 1000) {
+      const body = await json<{ counts: { created: number } }>(
+        await host.call('/api/purchases', { method: 'POST', json: { purchases: purchases.slice(i, i + 1000) } }),
+      );
+      created += body.counts.created;
+    }
+    expect(created).toBe(6919);
+  }, 240_000);
+
+  afterAll(async () => {
+    await host?.stop();
+    host?.cleanup();
+  });
+
+  it('answers 404 before any run has completed', async () => {
+    const response = await host.call('/api/segments');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('fits the published CDNOW models through the shards, even when a shard crashes midway', async () => {
+    // Shard 3 throws on its first delivery after sending the events of its first chunk and before stamping
+    // any customer: the redelivery re-sends those events (dropped as duplicates) and finishes the shard.
+    await run({ asOf: '1997-09-30', timeUnit: 'week', runId: 'cdnow-1', testFaults: { pass: 'score', shard: 3, afterChunk: 0 } });
+    const view = await json<SegmentsView>(await host.call('/api/segments'));
+    expect(view).toMatchObject({ runId: 'cdnow-1', asOf: '1997-09-30', status: 'completed', customers: 2357 });
+    const { bgnbd, gammaGamma, timeUnit } = view.models;
+    expect(timeUnit).toBe('week');
+    within(bgnbd.r, 0.2426, 0.005);
+    within(bgnbd.alpha, 4.4137, 0.005);
+    within(bgnbd.a, 0.793, 0.005);
+    within(bgnbd.b, 2.4262, 0.005);
+    expect(Math.abs(bgnbd.logLikelihood - -9582.4)).toBeLessThanOrEqual(0.1);
+    expect(gammaGamma.repeatBuyers).toBe(946);
+    expect(gammaGamma.currency).toBe('USD');
+    within(gammaGamma.p, 6.2488, 0.005);
+    within(gammaGamma.q, 3.7446, 0.005);
+    within(gammaGamma.gamma, 15.4477, 0.005);
+
+    const counts = Object.values(view.segments);
+    expect(counts.reduce((s, c) => s + c, 0)).toBe(2357);
+    expect(counts.filter((c) => c > 0).length).toBeGreaterThan(2);
+    // Every customer got a first segment: one event each, the crashed shard's copies deduplicated.
+    expect(view.retries).toEqual([{ pass: 'score', shard: 3, deliveryCount: 2 }]);
+    expect(view.segmentChanges).toBe(2357);
+    expect(Object.keys(view.movements).every((m) => m.startsWith('none→'))).toBe(true);
+    expect(await events()).toMatchObject({ active: 2357, deadLettered: 0 });
+  }, 180_000);
+
+  it('stores scores on the customer without touching the profile; profile-less customers stay 404 on the profile API', async () => {
+    const profile = await json<{ email: string; segment: string; analytics: { runId: string } }>(await host.call('/api/customers/00004'));
+    expect(profile.email).toBe('cd@example.com');
+    expect(profile.analytics.runId).toBe('cdnow-1');
+    const scores = await scoresOf('00004');
+    expect(scores).toMatchObject({ segment: profile.segment, segmentSince: '1997-09-30', previousSegment: null, runId: 'cdnow-1' });
+    expect(scores.scores.pAlive).toBeGreaterThan(0);
+
+    const profileLess = purchases.at(-1)!.customerId;
+    expect((await host.call(`/api/customers/${profileLess}`)).status).toBe(404);
+    const other = await scoresOf(profileLess);
+    expect(other.runId).toBe('cdnow-1');
+    expect((await host.call('/api/customers/99999/profile-scores')).status).toBe(404);
+  });
+
+  it('writes the snapshot to Blob: one CSV part per shard and summary.json', async () => {
+    const connection = `DefaultEndpointsProtocol=http;AccountName=${devAccountName};AccountKey=${devAccountKey};BlobEndpoint=${ready.blobEndpoint};`;
+    const container = BlobServiceClient.fromConnectionString(connection).getContainerClient('winback-snapshots');
+    const names: string[] = [];
+    for await (const blob of container.listBlobsFlat({ prefix: 'segments/cdnow-1/' })) names.push(blob.name);
+    const summary = JSON.parse((await container.getBlobClient('segments/cdnow-1/summary.json').downloadToBuffer()).toString()) as {
+      customers: number;
+      parts: string[];
+      segments: Record<string, number>;
+      models: { bgnbd: { r: number } };
+    };
+    expect(summary.customers).toBe(2357);
+    expect(summary.parts).toHaveLength(16);
+    expect(names.sort()).toEqual([...summary.parts.map((p) => `segments/cdnow-1/${p}`), 'segments/cdnow-1/summary.json'].sort());
+    let rows = 0;
+    const segments: Record<string, number> = {};
+    for (const part of summary.parts) {
+      const lines = (await container.getBlobClient(`segments/cdnow-1/${part}`).downloadToBuffer()).toString().trim().split('\r\n');
+      expect(lines[0]).toMatch(/^customerId,segment,previousSegment,segmentChanged,recencyScore,/);
+      for (const line of lines.slice(1)) {
+        const segment = line.split(',')[1]!;
+        segments[segment] = (segments[segment] ?? 0) + 1;
+        rows++;
+      }
+    }
+    expect(rows).toBe(2357);
+    for (const [name, count] of Object.entries(summary.segments)) expect(segments[name] ?? 0).toBe(count);
+  });
+
+  it('a second run on unchanged data moves nobody and sends no event', async () => {
+    const before = await scoresOf('00004');
+    await run({ asOf: '1997-09-30', timeUnit: 'week' });
+    const view = await json<SegmentsView>(await host.call('/api/segments'));
+    expect(view.runId).not.toBe('cdnow-1');
+    expect(view.previousRunId).toBe('cdnow-1');
+    expect(view).toMatchObject({ status: 'completed', customers: 2357, segmentChanges: 0, movements: {} });
+    expect(await events()).toMatchObject({ active: 2357, deadLettered: 0 });
+    const after = await scoresOf('00004');
+    expect(after).toMatchObject({ segment: before.segment, segmentSince: '1997-09-30', runId: view.runId });
+
+    // Re-triggering a completed run by its id does nothing.
+    await run({ asOf: '1997-09-30', timeUnit: 'week', runId: 'cdnow-1' });
+    expect((await json<SegmentsView>(await host.call('/api/segments'))).runId).toBe(view.runId);
+  }, 180_000);
+
+  it('ignores purchases after asOf, and counts them once asOf reaches them', async () => {
+    const before = await scoresOf('00004');
+    await json(
+      await host.call('/api/purchases', {
+        method: 'POST',
+        json: { orderId: 'late-1', source: 'cdnow', customerId: '00004', occurredAt: '1997-10-05T12:00:00Z', total: 20, currency: 'USD' },
+      }),
+      201,
+    );
+    await run({ asOf: '1997-09-30', timeUnit: 'week', runId: 'cdnow-late' });
+    const same = await json<SegmentsView>(await host.call('/api/segments/runs/cdnow-late'));
+    expect(same.status).toBe('completed');
+    expect(Math.abs(same.models.bgnbd.logLikelihood - -9582.4)).toBeLessThanOrEqual(0.1);
+    expect((await scoresOf('00004')).scores).toMatchObject({ x: before.scores.x, txDays: before.scores.txDays, TDays: before.scores.TDays });
+
+    await run({ asOf: '1997-10-05', timeUnit: 'week', runId: 'cdnow-oct5' });
+    const later = await scoresOf('00004');
+    expect(later.runId).toBe('cdnow-oct5');
+    expect(later.scores.x).toBe(before.scores.x + 1);
+    expect(later.scores.TDays).toBe(before.scores.TDays + 5);
+    expect(later.scores.txDays).toBe(before.scores.TDays + 5);
+  }, 180_000);
+
+  it('shows a run with its status and 404 for an unknown one', async () => {
+    const view = await json<SegmentsView>(await host.call('/api/segments/runs/cdnow-1'));
+    expect(view).toMatchObject({ runId: 'cdnow-1', status: 'completed', progress: { summarized: 16, scored: 16, shards: 16 } });
+    expect((await host.call('/api/segments/runs/nope')).status).toBe(404);
+  });
+});
