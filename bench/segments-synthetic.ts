@@ -61,31 +61,35 @@ export interface SyntheticBase {
  */
 export function syntheticBase(customers: number, seed: number, asOfDay: number): SyntheticBase {
   const rand = prng(seed);
+  // Shared memory, so shard workers read the rows without copies.
+  const i32 = (n: number) => new Int32Array(new SharedArrayBuffer(n * 4));
+  const f64 = (n: number) => new Float64Array(new SharedArrayBuffer(n * 8));
+  const u8 = (n: number) => new Uint8Array(new SharedArrayBuffer(n));
   let capacity = customers * 12;
-  let customer = new Int32Array(capacity);
-  let day = new Int32Array(capacity);
-  let amount = new Float64Array(capacity);
-  let refund = new Uint8Array(capacity);
-  let coupon = new Uint8Array(capacity);
-  let category = new Int32Array(capacity);
+  let customer = i32(capacity);
+  let day = i32(capacity);
+  let amount = f64(capacity);
+  let refund = u8(capacity);
+  let coupon = u8(capacity);
+  let category = i32(capacity);
   let n = 0;
   const grow = (): void => {
     capacity = Math.ceil(capacity * 1.5);
     const g32 = (a: Int32Array) => {
-      const b = new Int32Array(capacity);
+      const b = i32(capacity);
       b.set(a);
       return b;
     };
     customer = g32(customer);
     day = g32(day);
     category = g32(category);
-    const f = new Float64Array(capacity);
+    const f = f64(capacity);
     f.set(amount);
     amount = f;
-    const r = new Uint8Array(capacity);
+    const r = u8(capacity);
     r.set(refund);
     refund = r;
-    const c = new Uint8Array(capacity);
+    const c = u8(capacity);
     c.set(coupon);
     coupon = c;
   };
@@ -121,7 +125,8 @@ export function syntheticBase(customers: number, seed: number, asOfDay: number):
       if (t >= asOfDay + 1) break;
     }
   }
-  const rows = Int32Array.from({ length: n }, (_, i) => i);
+  const rows = i32(n);
+  for (let i = 0; i < n; i++) rows[i] = i;
   return {
     asOfDay,
     purchases: {

@@ -1,13 +1,14 @@
 /**
- * npm run bench:segments [-- --customers N] [--seed S]
+ * npm run bench:segments [-- --customers N] [--seed S] [--threads T]
  *
  * Times the segmentation compute on a deterministic synthetic base (I/O excluded): summaries from purchase
  * rows, partial statistics, BG/NBD + Gamma-Gamma fits, RFM cut points, scoring and segment assignment. Then
  * runs the same RFM work (summary + quintiles + scores) as SQL on DuckDB over the same rows. Last line: JSON.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   AnalyticsConfig,
   fitModels,
@@ -19,10 +20,12 @@ import {
   scoreColumns,
   summarize,
   summarizeColumns,
+  type PartialStats,
   type PurchaseColumns,
   type SummaryColumns,
 } from '../shared/analytics/index.js';
 import { syntheticBase } from './segments-synthetic.js';
+import type { ShardInput, ShardRequest } from './segments-worker.js';
 
 function argument(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -63,7 +66,7 @@ const scorer = new Scorer(fitted.models, cuts, config);
 const scores = scoreColumns(summaries, scorer);
 const scoreMs = performance.now() - t;
 const computeMs = performance.now() - start;
-const peakRssMb = mb(process.resourceUsage().maxRSS);
+const singleThreadRssMb = mb(process.resourceUsage().maxRSS);
 
 const segmentSizes: Record<string, number> = {};
 for (let i = 0; i < scores.length; i++) {
@@ -71,7 +74,7 @@ for (let i = 0; i < scores.length; i++) {
   segmentSizes[name] = (segmentSizes[name] ?? 0) + 1;
 }
 const shardMs = summaryMs + statsMs + scoreMs;
-console.log('compute (single thread):');
+console.log('compute, single thread (one shard holding every customer):');
 console.log(`  summaries        ${seconds(summaryMs)} s  (${summaries.length.toLocaleString('en')} customers)`);
 console.log(`  partial stats    ${seconds(statsMs)} s  (${stats.rf.x.length.toLocaleString('en')} distinct (x, t_x, T), ${stats.spend.x.length.toLocaleString('en')} spend cells)`);
 console.log(`  fits             ${seconds(fitMs)} s  BG/NBD ${JSON.stringify(fitted.models.bgnbd)}`);
@@ -80,9 +83,17 @@ console.log(`  scoring+segments ${seconds(scoreMs)} s`);
 console.log(`  total            ${seconds(computeMs)} s`);
 console.log(`  throughput       ${Math.round(customers / (computeMs / 1000)).toLocaleString('en')} customers/s, ${Math.round(purchases.length / (computeMs / 1000)).toLocaleString('en')} purchases/s`);
 console.log(`  per-shard work (summaries + partial stats + scoring, no fit): ${Math.round(customers / (shardMs / 1000)).toLocaleString('en')} customers/s`);
-console.log(`  peak RSS         ${peakRssMb} MB (including the generated input)`);
+console.log(`  peak RSS         ${singleThreadRssMb} MB (including the generated input)`);
 console.log(`  RFM cut points   ${JSON.stringify(cuts)}`);
 console.log(`  segments         ${JSON.stringify(segmentSizes)}`);
+
+// ---- the same compute on shard workers, one per core: what computeSeconds reports -----------------------------
+const threads = Math.floor(argument('threads', availableParallelism()));
+const parallel = await parallelCompute(threads);
+const peakRssMb = mb(process.resourceUsage().maxRSS);
+console.log(`compute on ${threads} shard worker(s): ${seconds(parallel.ms)} s wall (pass 1 ${seconds(parallel.pass1Ms)} s, merge + fits + cut points ${seconds(parallel.fitMs)} s, pass 2 ${seconds(parallel.pass2Ms)} s)`);
+console.log(`  ${Math.round(customers / (parallel.ms / 1000)).toLocaleString('en')} customers/s, ${Math.round(purchases.length / (parallel.ms / 1000)).toLocaleString('en')} purchases/s; segments equal to the single-thread run: ${JSON.stringify(parallel.counts) === JSON.stringify(sortKeys(segmentSizes))}`);
+console.log(`  peak RSS ${peakRssMb} MB (whole process: generated input, single-thread run, workers)`);
 
 // ---- the shard path (not part of computeSeconds) -----------------------------------------------------------
 // Four shards by customer: each builds its partial statistics; the coordinator merges them and must get the
@@ -128,23 +139,94 @@ console.log(`  segments         ${JSON.stringify(segmentSizes)}`);
 }
 
 // ---- DuckDB: the same RFM work as SQL ---------------------------------------------------------------------
-const duckdbThreads = (await import('node:os')).availableParallelism();
+const duckdbThreads = availableParallelism();
 const duckdbSeconds = await runDuckdb(purchases, asOfDay);
-const computeSeconds = computeMs / 1000;
+const computeSeconds = parallel.ms / 1000;
 const ratio = computeSeconds / duckdbSeconds;
-console.log(`DuckDB RFM only (best of 2, ${duckdbThreads} threads): ${duckdbSeconds.toFixed(3)} s; ratioVsDuckdb = our compute / DuckDB = ${ratio.toFixed(3)} (below 1: faster, while also fitting both models and scoring CLV/churn/segments)`);
+console.log(`DuckDB RFM only (best of 2, ${duckdbThreads} threads): ${duckdbSeconds.toFixed(3)} s; ratioVsDuckdb = our compute (${threads} workers) / DuckDB = ${ratio.toFixed(3)} (below 1: faster, while also fitting both models and scoring CLV/churn/segments)`);
 
 console.log(
   JSON.stringify({
     customers,
     purchases: purchases.length,
     computeSeconds: Number(computeSeconds.toFixed(3)),
-    fitSeconds: Number((fitMs / 1000).toFixed(3)),
+    fitSeconds: Number((parallel.fitMs / 1000).toFixed(3)),
     peakRssMb,
     duckdbSeconds: Number(duckdbSeconds.toFixed(3)),
     ratioVsDuckdb: Number(ratio.toFixed(3)),
+    threads,
+    singleThreadComputeSeconds: Number((computeMs / 1000).toFixed(3)),
+    shardCustomersPerSecond: Math.round(customers / (shardMs / 1000)),
   }),
 );
+
+function sortKeys(o: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+interface ParallelResult {
+  ms: number;
+  pass1Ms: number;
+  fitMs: number;
+  pass2Ms: number;
+  counts: Record<string, number>;
+}
+
+/** Shards = contiguous customer ranges (rows arrive grouped by customer), one worker each. */
+async function parallelCompute(workers: number): Promise<ParallelResult> {
+  const firstRowOf = (c: number): number => {
+    let lo = 0;
+    let hi = purchases.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (purchases.customer[mid]! < c) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const shards = Array.from({ length: workers }, (_, k) => {
+    const customerFrom = Math.floor((k * customers) / workers);
+    const customerTo = Math.floor(((k + 1) * customers) / workers);
+    const input: ShardInput = {
+      asOfDay,
+      rowFrom: firstRowOf(customerFrom),
+      rowTo: firstRowOf(customerTo),
+      customerFrom,
+      customerTo,
+      customer: purchases.customer,
+      day: purchases.day,
+      amountMinor: purchases.amountMinor,
+      refund: purchases.refund,
+      coupon: purchases.coupon,
+      category: purchases.items!.category,
+    };
+    return new Worker(new URL('./segments-worker.js', import.meta.url), { workerData: input });
+  });
+  const next = (w: Worker): Promise<any> =>
+    new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  await Promise.all(shards.map(next));
+  const begin = performance.now();
+  const pass1 = Promise.all(shards.map(next));
+  for (const w of shards) w.postMessage({ kind: 'pass1' } satisfies ShardRequest);
+  const partials = (await pass1).map((m: { stats: PartialStats }) => m.stats);
+  const pass1End = performance.now();
+  const merged = partials.reduce((a, b) => mergeStats(a, b));
+  const models = fitModels(merged, { timeUnit: config.timeUnit });
+  if (!models.ok) throw new Error(models.message);
+  const cutPoints = rfmCutPoints(merged);
+  const fitEnd = performance.now();
+  const pass2 = Promise.all(shards.map(next));
+  for (const w of shards) w.postMessage({ kind: 'pass2', models: models.models, cuts: cutPoints, config } satisfies ShardRequest);
+  const results = (await pass2) as { counts: Record<string, number> }[];
+  const end = performance.now();
+  await Promise.all(shards.map((w) => w.terminate()));
+  const counts: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + v;
+  return { ms: end - begin, pass1Ms: pass1End - begin, fitMs: fitEnd - pass1End, pass2Ms: end - fitEnd, counts: sortKeys(counts) };
+}
 
 function sliceSummaries(s: SummaryColumns, rows: number[]): SummaryColumns {
   const pick32 = (a: Int32Array) => Int32Array.from(rows, (i) => a[i]!);

@@ -311,8 +311,24 @@ export class BgNbdPredictor {
     this.values = new Float64Array(1024 * this.horizons.length);
   }
 
+  /** ln(α + d) per whole day d and ln a − ln(b + x − 1) per x: P(alive) then costs one exp. */
+  private lnAlphaPlus = new Float64Array(0);
+  private lnOdds = new Float64Array(0);
+
   pAlive(x: number, txDays: number, TDays: number): number {
-    return pAlive(this.params, x, txDays * this.scale, TDays * this.scale);
+    if (x === 0) return 1;
+    if (TDays >= this.lnAlphaPlus.length) {
+      const table = new Float64Array(Math.max(TDays + 1, 2 * this.lnAlphaPlus.length, 1024));
+      for (let d = 0; d < table.length; d++) table[d] = Math.log(this.params.alpha + d * this.scale);
+      this.lnAlphaPlus = table;
+    }
+    if (x >= this.lnOdds.length) {
+      const table = new Float64Array(Math.max(x + 1, 2 * this.lnOdds.length, 64));
+      for (let k = 1; k < table.length; k++) table[k] = Math.log(this.params.a) - Math.log(this.params.b + k - 1);
+      this.lnOdds = table;
+    }
+    const logTerm = this.lnOdds[x]! + (this.params.r + x) * (this.lnAlphaPlus[TDays]! - this.lnAlphaPlus[txDays]!);
+    return 1 / (1 + Math.exp(logTerm));
   }
 
   /** Offset into `values` of E[purchases in horizon h | alive] for h = 0..horizons-1. */

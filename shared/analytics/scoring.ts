@@ -123,12 +123,25 @@ export class Scorer {
     f.overdueRatio = interval === null || interval === 0 ? null : daysSinceLast / interval;
     f.totalSpendMinor = row.totalSpendMinor;
     f.couponUsageRate = row.orders > 0 ? row.couponOrders / row.orders : 0;
-    this.lastChurn = { atRisk: lowPAlive || overdue, lowPAlive, overdue, overdueAfterDays: overdueAfter };
+    this.lastLowPAlive = lowPAlive;
+    this.lastOverdue = overdue;
+    this.lastOverdueAfter = overdueAfter;
     return assignSegmentIndex(f, this.config.segments);
   }
 
   /** Churn details of the last `evaluate` call (kept out of SegmentFields, which rules read). */
-  lastChurn: ChurnRisk = { atRisk: false, lowPAlive: false, overdue: false, overdueAfterDays: 0 };
+  private lastLowPAlive = false;
+  private lastOverdue = false;
+  private lastOverdueAfter = 0;
+
+  lastChurn(): ChurnRisk {
+    return {
+      atRisk: this.lastLowPAlive || this.lastOverdue,
+      lowPAlive: this.lastLowPAlive,
+      overdue: this.lastOverdue,
+      overdueAfterDays: this.lastOverdueAfter,
+    };
+  }
 
   /** Scores one customer summary as of a day ('YYYY-MM-DD'); T and recency are counted to that day. */
   score(summary: CustomerSummary, asOf: string): CustomerScores {
@@ -167,7 +180,7 @@ export class Scorer {
       expectedPurchases90d: f.expectedPurchases90d!,
       expectedAovMinor: f.expectedAovMinor!,
       clv12mMinor: f.clv12mMinor!,
-      churnRisk: { ...this.lastChurn },
+      churnRisk: this.lastChurn(),
       segment: this.segmentNames[index]!,
     };
   }

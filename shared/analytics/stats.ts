@@ -92,8 +92,10 @@ function isColumns(s: SummaryColumns | readonly CustomerSummary[]): s is Summary
   return !Array.isArray(s);
 }
 
-function statsOfColumns(s: SummaryColumns): PartialStats {
+function statsOfColumns(s: SummaryColumns, packable = true): PartialStats {
   const n = s.length;
+  // Up to 2M customers per partial the spend cells are grouped by sorting packed keys, beyond by a map.
+  let packed = packable && n < 2_097_152;
   const rfKeys = new Float64Array(n);
   const recency = new Float64Array(n);
   const frequency = new Float64Array(n);
@@ -113,7 +115,7 @@ function statsOfColumns(s: SummaryColumns): PartialStats {
     recency[i] = s.asOfDay - s.lastDay[i]!;
     frequency[i] = s.purchaseDays[i]!;
     monetary[i] = monetaryBucket(s.totalSpendMinor[i]!);
-    if (x > 0) {
+    if (x > 0 && !packed) {
       const m = s.repeatSpendMinor[i]! / x;
       if (m > 0) {
         const bucket = spendBucket(m);
@@ -134,6 +136,47 @@ function statsOfColumns(s: SummaryColumns): PartialStats {
         spendLog[slot]! += Math.log(m);
         spendSum[slot]! += m;
       }
+    }
+  }
+  if (packed) {
+    // Sort (cell key, customer) pairs packed in one double, then accumulate runs: no hash map.
+    const pairs = new Float64Array(n);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const x = s.purchaseDays[i]! - 1;
+      if (x <= 0) continue;
+      const m = s.repeatSpendMinor[i]! / x;
+      if (!(m > 0)) continue;
+      const bucket = spendBucket(m);
+      if (x >= 16_384 || Math.abs(bucket) >= 32_768) {
+        packed = false;
+        break;
+      }
+      pairs[k++] = (x * 65_536 + bucket + 32_768) * 2_097_152 + i;
+    }
+    if (packed) {
+      const sorted = pairs.subarray(0, k).sort();
+      let previous = -1;
+      for (let j = 0; j < k; j++) {
+        const cell = Math.floor(sorted[j]! / 2_097_152);
+        const i = sorted[j]! - cell * 2_097_152;
+        const x = s.purchaseDays[i]! - 1;
+        const m = s.repeatSpendMinor[i]! / x;
+        if (cell !== previous) {
+          spendX.push(x);
+          spendBucketOf.push(cell - x * 65_536 - 32_768);
+          spendCount.push(0);
+          spendLog.push(0);
+          spendSum.push(0);
+          previous = cell;
+        }
+        const slot = spendX.length - 1;
+        spendCount[slot]!++;
+        spendLog[slot]! += Math.log(m);
+        spendSum[slot]! += m;
+      }
+    } else {
+      return statsOfColumns(s, false);
     }
   }
   const rf = runLength(rfKeys);

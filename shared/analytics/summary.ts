@@ -31,6 +31,11 @@ export type PurchaseRecord = z.input<typeof PurchaseRecord>;
 export interface PurchaseColumns {
   length: number;
   customerCount: number;
+  /**
+   * Customer indices run from customerBase to customerBase + customerCount − 1 (default 0): a shard can pass
+   * views into a larger columnar batch without renumbering. Summaries report the same indices.
+   */
+  customerBase?: number;
   customer: Int32Array;
   day: Int32Array;
   /** Signed minor units: refunds negative. */
@@ -309,15 +314,18 @@ function allocateSummaries(n: number, asOfDay: number): SummaryColumns {
  */
 export function summarizeColumns(p: PurchaseColumns, asOfDay: number): SummaryColumns {
   const nc = p.customerCount;
+  const base = p.customerBase ?? 0;
   const offsets = new Int32Array(nc + 1);
   for (let i = 0; i < p.length; i++) {
-    if (p.day[i]! <= asOfDay) offsets[p.customer[i]! + 1]!++;
+    const c = p.customer[i]! - base;
+    if (!(c >= 0 && c < nc)) throw new RangeError(`row ${i}: customer ${p.customer[i]} outside the batch`);
+    if (p.day[i]! <= asOfDay) offsets[c + 1]!++;
   }
   for (let c = 0; c < nc; c++) offsets[c + 1]! += offsets[c]!;
   const order = new Int32Array(offsets[nc]!);
   const cursor = offsets.slice(0, nc);
   for (let i = 0; i < p.length; i++) {
-    if (p.day[i]! <= asOfDay) order[cursor[p.customer[i]!]!++] = i;
+    if (p.day[i]! <= asOfDay) order[cursor[p.customer[i]! - base]!++] = i;
   }
 
   // Item lines grouped by row, only when categories are present.
@@ -388,7 +396,7 @@ export function summarizeColumns(p: PurchaseColumns, asOfDay: number): SummaryCo
       }
       if (d !== first) repeatSpend += amount;
     }
-    s.customer[out] = c;
+    s.customer[out] = c + base;
     s.firstDay[out] = first;
     s.lastDay[out] = prevDay;
     s.purchaseDays[out] = purchaseDays;
