@@ -1,0 +1,220 @@
+/**
+ * npm run bench:redemptions [-- --n1 200 --n16 1000 --n64 2000]
+ *
+ * Starts the local host (as `npm start` does, on free ports and a temporary data directory), seeds one
+ * coupon per redemption through POST /api/coupons, then redeems them over HTTP at 1, 16 and 64 concurrent
+ * clients and reports redemptions/s, p50/p99 latency, and the Cosmos operations each redemption costs.
+ *
+ * Operations are counted inside the host: a module loaded with `--functions` wraps the runtime's containers
+ * before any store is built and counts every point read/write, patch and query page, exposed on a
+ * bench-only route. Last output line: one JSON object with the figures.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Host {
+  url: string;
+  key: string;
+  child: ChildProcess;
+}
+
+/** The counting module, written to a temp dir and imported by absolute URL so it shares the host's modules. */
+function probeModule(dir: string): string {
+  const runtimeUrl = pathToFileURL(path.join(repoRoot, 'dist/shared/runtime.js')).href;
+  const functionsUrl = pathToFileURL(createRequire(path.join(repoRoot, 'package.json')).resolve('@azure/functions')).href;
+  const file = path.join(dir, 'cosmos-ops-probe.js');
+  writeFileSync(
+    file,
+    `import functions from ${JSON.stringify(functionsUrl)};
+import { runtime } from ${JSON.stringify(runtimeUrl)};
+const counts = {};
+const count = (key) => { counts[key] = (counts[key] ?? 0) + 1; };
+const rt = runtime();
+const original = rt.container.bind(rt);
+const wrap = (target, name, methods) => new Proxy(target, {
+  get(t, p) {
+    const v = Reflect.get(t, p);
+    if (typeof v !== 'function') return v;
+    if (methods.includes(p)) return (...args) => { count(name + '.' + String(p)); return v.apply(t, args); };
+    return v.bind(t);
+  },
+});
+rt.container = (containerName) => {
+  const container = original(containerName);
+  return new Proxy(container, {
+    get(t, p) {
+      if (p === 'item') return (id, pk) => wrap(t.item(id, pk), containerName, ['read', 'replace', 'delete', 'patch']);
+      if (p === 'items') {
+        const items = t.items;
+        return new Proxy(items, {
+          get(it, q) {
+            const v = Reflect.get(it, q);
+            if (q === 'create' || q === 'upsert') return (...args) => { count(containerName + '.' + q); return v.apply(it, args); };
+            if (q === 'query') return (...args) => wrap(v.apply(it, args), containerName + '.query', ['fetchAll', 'fetchNext']);
+            return typeof v === 'function' ? v.bind(it) : v;
+          },
+        });
+      }
+      const v = Reflect.get(t, p);
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+};
+functions.app.http('bench-cosmos-ops', {
+  route: 'bench/cosmos-ops',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: async () => ({ status: 200, jsonBody: counts }),
+});
+`,
+  );
+  return file;
+}
+
+async function startHost(dataDir: string, probe: string): Promise<Host> {
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'dist/local/start.js'), '--port', '0', '--cosmos-port', '0', '--blob-port', '0', '--data-dir', dataDir, '--ready-json', '--quiet', '--functions', probe],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, WINBACK_FUNCTION_KEY: 'bench-key-123456', SEGMENTS_SCHEDULE: process.env['SEGMENTS_SCHEDULE'] ?? '0 0 2 * * *' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const ready = await new Promise<{ url: string; functionKey: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`host did not start in time:\n${output}`)), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /^WINBACK_READY (.+)$/m.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(JSON.parse(match[1]!) as { url: string; functionKey: string });
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`host exited with ${code}:\n${output}`));
+    });
+  });
+  return { url: ready.url, key: ready.functionKey, child };
+}
+
+async function pool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index]!);
+      }
+    }),
+  );
+  return results;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+
+async function main() {
+  const { values } = parseArgs({ options: { n1: { type: 'string', default: '200' }, n16: { type: 'string', default: '1000' }, n64: { type: 'string', default: '2000' } } });
+  const levels = [
+    { clients: 1, n: Number(values.n1) },
+    { clients: 16, n: Number(values.n16) },
+    { clients: 64, n: Number(values.n64) },
+  ];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'winback-bench-'));
+  const host = await startHost(path.join(dir, 'data'), probeModule(dir));
+  const call = async (p: string, init: { method?: string; json?: unknown; headers?: Record<string, string> } = {}) => {
+    const response = await fetch(host.url + p, {
+      method: init.method ?? 'GET',
+      headers: { 'x-functions-key': host.key, 'content-type': 'application/json', ...init.headers },
+      body: init.json === undefined ? undefined : JSON.stringify(init.json),
+    });
+    const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    return { status: response.status, body };
+  };
+  const ops = async () => {
+    const r = await call("/api/bench/cosmos-ops");
+    if (r.status !== 200) throw new Error(`operation counter unavailable: ${r.status}`);
+    return r.body as Record<string, number>;
+  };
+  try {
+    // A capped percent coupon: redeemed for less than the reserved cap, so each redemption also gives
+    // budget back — the full hot path, not the cheapest case.
+    await call('/api/offers/bench', {
+      method: 'PUT',
+      json: { name: 'bench 10 %', value: { type: 'percent', percent: 10, maxDiscount: 20 }, minBasket: 20, currency: 'EUR', validity: { days: 30 }, budget: { maxDiscount: 1_000_000 } },
+    });
+    const total = levels.reduce((a, l) => a + l.n, 0);
+    const seedStart = performance.now();
+    const codes = await pool(Array.from({ length: total }, (_, i) => i), 16, async (i) => {
+      const r = await call('/api/coupons', { method: 'POST', json: { customerId: `bench-${i}`, offerId: 'bench', requestId: `bench-req-${i}` } });
+      if (r.status !== 201) throw new Error(`seeding failed: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body!['code'] as string;
+    });
+    const seedSeconds = (performance.now() - seedStart) / 1000;
+    console.log(`seeded ${total} coupons in ${seedSeconds.toFixed(1)} s (${round(total / seedSeconds, 0)} issues/s)`);
+
+    let offset = 0;
+    const results: Record<string, unknown>[] = [];
+    for (const level of levels) {
+      const batch = codes.slice(offset, offset + level.n);
+      offset += level.n;
+      const before = await ops();
+      const latencies: number[] = [];
+      let failures = 0;
+      const start = performance.now();
+      await pool(batch, level.clients, async (code) => {
+        const t0 = performance.now();
+        const r = await call('/api/redemptions', {
+          method: 'POST',
+          headers: { 'idempotency-key': `bench-${code}` },
+          json: { code, orderId: `BENCH-${code}`, source: 'pos', basketTotal: 42.5, currency: 'EUR', storeId: 'bench-store' },
+        });
+        latencies.push(performance.now() - t0);
+        if (r.status !== 201) failures++;
+      });
+      const seconds = (performance.now() - start) / 1000;
+      const after = await ops();
+      const delta: Record<string, number> = {};
+      for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) delta[k] = v - (before[k] ?? 0);
+      latencies.sort((a, b) => a - b);
+      const result = {
+        clients: level.clients,
+        redemptions: level.n,
+        failures,
+        perSecond: round(level.n / seconds, 1),
+        p50Ms: round(percentile(latencies, 50)),
+        p99Ms: round(percentile(latencies, 99)),
+        cosmosOpsPerRedemption: round(sum(delta) / level.n, 2),
+        cosmosOpsBreakdown: Object.fromEntries(Object.entries(delta).map(([k, v]) => [k, round(v / level.n, 2)])),
+      };
+      console.log(
+        `${String(level.clients).padStart(2)} clients: ${result.perSecond} redemptions/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ` +
+          `${result.cosmosOpsPerRedemption} Cosmos ops/redemption ${JSON.stringify(result.cosmosOpsBreakdown)}${failures ? `, ${failures} FAILED` : ''}`,
+      );
+      results.push(result);
+    }
+    console.log(JSON.stringify({ benchmark: 'redemptions', host: 'local (embedded Cosmos emulator)', cpus: os.cpus().length, seeded: total, levels: results }));
+  } finally {
+    await new Promise<void>((resolve) => {
+      if (host.child.exitCode !== null) return resolve();
+      host.child.once('exit', () => resolve());
+      host.child.kill('SIGINT');
+    });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
