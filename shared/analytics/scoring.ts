@@ -134,7 +134,7 @@ export class Scorer {
   private lastOverdue = false;
   private lastOverdueAfter = 0;
 
-  lastChurn(): ChurnRisk {
+  get lastChurn(): ChurnRisk {
     return {
       atRisk: this.lastLowPAlive || this.lastOverdue,
       lowPAlive: this.lastLowPAlive,
@@ -180,7 +180,7 @@ export class Scorer {
       expectedPurchases90d: f.expectedPurchases90d!,
       expectedAovMinor: f.expectedAovMinor!,
       clv12mMinor: f.clv12mMinor!,
-      churnRisk: this.lastChurn(),
+      churnRisk: this.lastChurn,
       segment: this.segmentNames[index]!,
     };
   }
