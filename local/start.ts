@@ -185,7 +185,10 @@ export async function start(options: StartOptions) {
     delete process.env[settingNames.serviceBusConnection];
     delete process.env[settingNames.serviceBusNamespace];
     configureRuntime({ clock, bus, cosmosClientOptions: localCosmosClientOptions(cosmos.endpoint, cosmos.key) });
-    runtime(); // validates every setting now, so a bad one stops startup with its name
+    const { settings } = runtime(); // validates every setting now, so a bad one stops startup with its name
+    // Binding expressions such as %SEGMENTS_SCHEDULE% resolve from app settings; Bicep and
+    // local.settings.example.json set them, and here their defaults stand in when the user set nothing.
+    process.env[settingNames.segmentsSchedule] ??= settings.segmentsSchedule;
 
     installFunctionsCore();
     const packageJson = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { main: string };
