@@ -387,7 +387,6 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
       return d.kind === 'write' && d.changed ? [segmentChangedMessage(s, d, run, currency)] : [];
     });
     if (outgoing.length > 0) await deps.bus.send(queues.customerEvents.name, outgoing);
-    events += outgoing.length;
     if (fault && chunk === Math.min(fault.afterChunk, chunks - 1)) {
       throw new TestFault(`test fault: score shard ${shard} after the events of chunk ${chunk}`);
     }
@@ -407,8 +406,11 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
           break;
         case 'done':
           written++;
-          events += outcome.extraEvents;
-          if (outcome.from !== s.segment) movementsAdd(movements, movementKey(outcome.from, s.segment));
+          // Counted from the outcome, not from sends: a redelivery finds earlier customers stamped.
+          if (outcome.from !== s.segment) {
+            events++;
+            movementsAdd(movements, movementKey(outcome.from, s.segment));
+          }
           break;
       }
       csv.push(csvRow(csvValues(s, outcome.kind === 'done' ? outcome : undefined, run, currency)));
@@ -442,7 +444,7 @@ function movementsAdd(movements: Record<string, number>, key: string): void {
 }
 
 type WriteResult =
-  | { kind: 'done'; from: string | null; previousSegment: string | null; segmentSince: string; extraEvents: number }
+  | { kind: 'done'; from: string | null; previousSegment: string | null; segmentSince: string }
   | { kind: 'newer_exists' }
   | { kind: 'erased' };
 
@@ -457,14 +459,13 @@ async function writeCustomer(
 ): Promise<WriteResult> {
   let decision = first;
   let etag = firstEtag;
-  let extraEvents = 0;
   for (let attempt = 0; attempt < 8; attempt++) {
     switch (decision.kind) {
       case 'newer_exists':
         return { kind: 'newer_exists' };
       case 'already_done':
         // Stamped by an earlier delivery, whose event (if any) went out before the stamp.
-        return { kind: 'done', from: decision.from, previousSegment: decision.changed ? decision.from : null, segmentSince: run.asOf, extraEvents };
+        return { kind: 'done', from: decision.from, previousSegment: decision.changed ? decision.from : null, segmentSince: run.asOf };
       case 'write': {
         const write: SegmentationWrite = {
           analytics: { ...s.analytics, segmentFrom: decision.from },
@@ -480,7 +481,7 @@ async function writeCustomer(
           outcome = await deps.customers.update(s.customerId, etag, write);
         }
         if (outcome === 'written') {
-          return { kind: 'done', from: decision.from, previousSegment: decision.previousSegment, segmentSince: decision.segmentSince, extraEvents };
+          return { kind: 'done', from: decision.from, previousSegment: decision.previousSegment, segmentSince: decision.segmentSince };
         }
         const found = await deps.customers.read(s.customerId);
         etag = found?.etag;
@@ -489,7 +490,6 @@ async function writeCustomer(
           // The customer changed under us in a way that changes the event; send the corrected one (same id:
           // if the first copy is still in the duplicate window, it wins — both name the same run and target).
           await deps.bus.send(queues.customerEvents.name, [segmentChangedMessage(s, next, run, currency)]);
-          extraEvents++;
         }
         decision = next;
         break;

@@ -27,6 +27,7 @@ export const ScoreResult = z.object({
   segments: counts,
   /** "from→to" for customers whose segment changed in this run; "none" for a first assignment. */
   movements: counts,
+  /** Customers whose segment changed (one segment.changed event each). */
   events: z.number().int().nonnegative(),
   /** Customer documents written by this run (a redelivery counts what it found already done too). */
   written: z.number().int().nonnegative(),
