@@ -3,11 +3,10 @@ import { sha256Hex } from '../shared/canonical.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { httpHandler, readRawBody } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
-import { ingestOrder, ingestRefund, type WebhookAnswer } from '../shared/webhooks/ingest.js';
+import { ingestOrder, ingestRefund, webhookResponse } from '../shared/webhooks/ingest.js';
 import { parseWebhookJson } from '../shared/webhooks/json.js';
 import { mapShopifyOrder, mapShopifyRefund, shopifyRefundOrderId } from '../shared/webhooks/shopify.js';
 import { verifyShopifyHmac } from '../shared/webhooks/signature.js';
-import type { Failure } from '../shared/http/failure.js';
 import type { WebhookMapping } from '../shared/webhooks/common.js';
 
 /**
@@ -74,21 +73,6 @@ export const webhooksShopify = httpHandler(async (request, context) => {
     }
   }
 });
-
-export function webhookResponse(answer: WebhookAnswer) {
-  switch (answer.kind) {
-    case 'done':
-      return jsonResponse(200, answer.body, answer.replayed ? { 'idempotent-replayed': 'true' } : {});
-    case 'invalid':
-      return { kind: 'invalid', detail: 'the payload is invalid', errors: answer.errors } satisfies Failure;
-    case 'conflict':
-      return { kind: 'conflict', detail: answer.detail, reason: 'delivery_id_reused' } satisfies Failure;
-    default: {
-      const exhaustive: never = answer;
-      return exhaustive;
-    }
-  }
-}
 
 app.http('webhooks-shopify', {
   route: 'webhooks/shopify',

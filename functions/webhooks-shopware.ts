@@ -3,11 +3,10 @@ import { sha256Hex } from '../shared/canonical.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { httpHandler, readRawBody } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
-import { ingestOrder } from '../shared/webhooks/ingest.js';
+import { ingestOrder, webhookResponse } from '../shared/webhooks/ingest.js';
 import { parseWebhookJson } from '../shared/webhooks/json.js';
 import { mapShopwareOrderPlaced, shopwareDedupeId } from '../shared/webhooks/shopware.js';
 import { verifyShopwareSignature } from '../shared/webhooks/signature.js';
-import { webhookResponse } from './webhooks-shopify.js';
 
 /**
  * POST /api/webhooks/shopware (checkout.order.placed). `shopware-shop-signature` (hex HMAC-SHA256 of the raw

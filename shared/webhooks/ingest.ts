@@ -1,3 +1,5 @@
+import type { Failure } from '../http/failure.js';
+import { jsonResponse } from '../http/problem.js';
 import { sha256Hex } from '../canonical.js';
 import { normalizeCode } from '../coupons/code.js';
 import { redeemForOrder, rollbackRedemption, type CouponDeps, type OrderRedemption } from '../coupons/service.js';
@@ -101,4 +103,20 @@ export async function ingestRefund(
     }
     return { status: 'processed', orderId: refund.orderId, originalOrderId, purchase: recorded.kind, fullRefund: full, rolledBack };
   });
+}
+
+/** The HTTP answer to a webhook delivery, shared by the Shopify and Shopware endpoints. */
+export function webhookResponse(answer: WebhookAnswer) {
+  switch (answer.kind) {
+    case 'done':
+      return jsonResponse(200, answer.body, answer.replayed ? { 'idempotent-replayed': 'true' } : {});
+    case 'invalid':
+      return { kind: 'invalid', detail: 'the payload is invalid', errors: answer.errors } satisfies Failure;
+    case 'conflict':
+      return { kind: 'conflict', detail: answer.detail, reason: 'delivery_id_reused' } satisfies Failure;
+    default: {
+      const exhaustive: never = answer;
+      return exhaustive;
+    }
+  }
 }
