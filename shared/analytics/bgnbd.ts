@@ -203,9 +203,12 @@ export function fitBgNbd(h: RfHistogram, options: BgNbdFitOptions): BgNbdFitResu
     }
     const result = minimizeBfgs(objective, theta, inverseHessian === undefined ? {} : { inverseHessian });
     if (!result.converged || !Number.isFinite(result.value)) continue;
-    best = { theta: result.theta, value: result.value, iterations: result.iterations };
-    // Further starting points only matter when this one failed.
-    break;
+    if (best === undefined || result.value < best.value) {
+      best = { theta: result.theta, value: result.value, iterations: result.iterations };
+    }
+    // Further starting points only matter when this one failed or drifted to a parameter boundary
+    // (e.g. b → ∞ when hardly anyone drops out), where another start may find a better interior optimum.
+    if (result.theta.every((t) => Math.abs(t) < 20)) break;
   }
   if (best === undefined) {
     return { ok: false, reason: 'did_not_converge', message: 'no starting point converged' };
