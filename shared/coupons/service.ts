@@ -41,7 +41,7 @@ export interface CouponDeps {
     get(customerId: string): Promise<{ customer: Record<string, unknown> } | undefined>;
     tombstone(customerId: string): Promise<{ erasedAt: string } | undefined>;
   };
-  purchases: { record(purchase: Purchase, now: Date): Promise<RecordOutcome> };
+  purchases: { record(purchase: Purchase, now: Date, options?: { customerKnownLive?: boolean }): Promise<RecordOutcome> };
   newCode?: () => CouponCode;
   log?: (line: string) => void;
 }
@@ -342,7 +342,8 @@ async function recordRedemptionPurchase(
 ): Promise<PurchaseStatus> {
   // The redemption's own time, not `now`: a replay must produce the same purchase, or it would conflict.
   const input: PurchaseInput = redemptionPurchase(request, coupon, redemption.discountMinor, new Date(redemption.at));
-  const outcome = await deps.purchases.record(toPurchase(input, now), now);
+  // The coupon was unredeemed a moment ago, and erasure deletes unredeemed coupons: no tombstone read needed.
+  const outcome = await deps.purchases.record(toPurchase(input, now), now, { customerKnownLive: true });
   if (outcome.kind === 'conflict') {
     deps.log?.(`redemption ${redemption.redemptionId}: order ${request.orderId} from ${request.source} was already recorded with other content; the purchase was left as it was`);
   }

@@ -21,9 +21,15 @@ export class PurchaseStore {
     private readonly customers: CustomerStore,
   ) {}
 
-  async record(purchase: Purchase, now: Date): Promise<RecordOutcome> {
-    const tombstone = await this.customers.tombstone(purchase.customerId);
-    if (tombstone && purchase.occurredAt <= tombstone.erasedAt) return { kind: 'erased', erasedAt: tombstone.erasedAt };
+  /**
+   * @param options.customerKnownLive the caller has just seen live data of the customer (a redemption of an
+   * unredeemed coupon: erasure deletes those), so the erasure tombstone need not be read.
+   */
+  async record(purchase: Purchase, now: Date, options: { customerKnownLive?: boolean } = {}): Promise<RecordOutcome> {
+    if (!options.customerKnownLive) {
+      const tombstone = await this.customers.tombstone(purchase.customerId);
+      if (tombstone && purchase.occurredAt <= tombstone.erasedAt) return { kind: 'erased', erasedAt: tombstone.erasedAt };
+    }
 
     const claim = await this.idempotency.claim('purchase', `${purchase.source}\n${purchase.orderId}`, purchase.contentHash, now, {
       customerId: purchase.customerId,
