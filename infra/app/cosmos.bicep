@@ -37,7 +37,8 @@ var cosmosContainers = [
     name: 'customers'
     partitionKey: '/id'
     defaultTtl: null
-    excludedPaths: ['/address/*']
+    // analytics: ~30 score fields rewritten by every segmentation run; queries use the top-level segment.
+    excludedPaths: ['/address/*', '/analytics/*']
   }
   {
     name: 'idempotency'
@@ -61,7 +62,9 @@ var cosmosContainers = [
     name: 'segment-runs'
     partitionKey: '/runId'
     defaultTtl: null
-    excludedPaths: []
+    // Queries filter on kind and status and sort on completedAt; the per-shard results and the
+    // configuration snapshot are only ever read whole.
+    excludedPaths: ['/config/*', '/summarize/*', '/score/*', '/models/*', '/cutPoints/*', '/totals/*']
   }
 ]
 

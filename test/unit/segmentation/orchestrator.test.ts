@@ -201,6 +201,25 @@ describe('segmentation orchestration (in-memory adapters)', () => {
     expect(events(deps).filter((m) => m.messageId === '00004:p')).toHaveLength(1);
   });
 
+  it('a scheduled run analyses yesterday and a second firing for the same night resumes the same run', async () => {
+    const deps = memoryDeps(cdnow, new Date('1997-10-01T02:00:00Z'));
+    const first = await startRun(deps, settings, { trigger: 'schedule' });
+    if (first.kind !== 'started') throw new Error(first.kind);
+    expect(first.run.asOf).toBe('1997-09-30');
+    const again = await startRun(deps, settings, { trigger: 'schedule' });
+    expect(again).toMatchObject({ kind: 'resumed', resent: 8 });
+    await drain(deps, () => 0);
+    expect((await startRun(deps, settings, { trigger: 'schedule' })).kind).toBe('already_completed');
+    expect(deps.runs.docs.size).toBe(1);
+  });
+
+  it('drops test faults unless the host allows them', async () => {
+    const deps = { ...memoryDeps(cdnow, now), allowTestFaults: false };
+    const started = await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', testFaults: { pass: 'score', shard: 0, afterChunk: 0 } });
+    if (started.kind !== 'started') throw new Error(started.kind);
+    expect(started.run.testFaults).toBeUndefined();
+  });
+
   it('refuses asOf in the future and malformed days', async () => {
     const deps = memoryDeps([], now);
     expect((await startRun(deps, settings, { trigger: 'on_demand', asOf: '1998-07-02' })).kind).toBe('invalid');
