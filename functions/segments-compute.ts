@@ -2,7 +2,6 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { z } from 'zod';
 import { TimeUnit } from '../shared/analytics/index.js';
 import { runtime } from '../shared/runtime.js';
-import { defaultSegmentsSchedule, settingNames } from '../shared/settings.js';
 import { startRun } from '../shared/segmentation/orchestrator.js';
 import { RunId } from '../shared/segmentation/plan.js';
 import { TestFaults } from '../shared/segmentation/run.js';
@@ -64,10 +63,8 @@ app.hook.appStart(() => {
   segmentationSettings(runtime());
 });
 
-// The host resolves %SEGMENTS_SCHEDULE% from the app settings; Bicep and local.settings.json set it, and a
-// bare `npm start` without local.settings.json gets the same default settings.ts applies.
-if (!process.env[settingNames.segmentsSchedule]) process.env[settingNames.segmentsSchedule] = defaultSegmentsSchedule;
-
+// The Functions host resolves %SEGMENTS_SCHEDULE% from app settings (Bicep and local.settings.json set it;
+// the local host falls back to the default in shared/settings.ts).
 app.timer('segments-compute', {
   schedule: '%SEGMENTS_SCHEDULE%',
   handler: segmentsCompute,

@@ -55,7 +55,8 @@ export class CustomerStore {
           await this.customers.items.create(customer);
         }
         await this.customers.item(erasureTombstoneId(customerId), erasureTombstoneId(customerId)).delete().catch(ignoreNotFound);
-        return { customer, created: !existing };
+        // A document without createdAt held only segmentation scores: the profile is new.
+        return { customer, created: existing?.customer.createdAt === undefined };
       } catch (error) {
         const code = (error as { code?: number }).code;
         if (code === 412 || code === 409) continue; // someone else wrote in between: read again

@@ -141,6 +141,11 @@ describe('segmentation runs on the local host (CDNOW)', () => {
     const other = await scoresOf(profileLess);
     expect(other.runId).toBe('cdnow-1');
     expect((await host.call('/api/customers/99999/profile-scores')).status).toBe(404);
+
+    // Giving that customer a profile later creates it (201) and keeps the scores.
+    const created = await host.call(`/api/customers/${profileLess}`, { method: 'PUT', json: { firstName: 'Late' } });
+    expect(created.status).toBe(201);
+    expect((await scoresOf(profileLess)).runId).toBe('cdnow-1');
   });
 
   it('writes the snapshot to Blob: one CSV part per shard and summary.json', async () => {
