@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration suites start their own local host on free ports; keep parallelism modest on 2 cores.
     maxWorkers: 2,
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });
