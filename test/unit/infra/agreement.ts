@@ -18,18 +18,9 @@ import {
   stripComments,
 } from './bicep-reader.js';
 
-export interface ContainerSpec {
-  name: string;
-  partitionKey: string;
-  defaultTtl?: number;
-}
+import type { ContainerSpec, QueueSpec } from '../../../shared/resources.js';
 
-export interface QueueSpec {
-  name: string;
-  maxDeliveryCount: number;
-  lockDurationSeconds: number;
-  duplicateDetection: boolean;
-}
+export type { ContainerSpec, QueueSpec };
 
 export interface CodeSide {
   containers: Record<string, ContainerSpec>;
