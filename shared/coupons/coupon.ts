@@ -48,7 +48,7 @@ export type Redemption = z.infer<typeof Redemption>;
 
 export const CouponEvent = z.object({
   at: z.string(),
-  event: z.enum(['issued', 'redeemed', 'rolled_back']),
+  event: z.enum(['issued', 'redeemed', 'rolled_back', 'reservation_released']),
   redemptionId: z.string().optional(),
   orderId: z.string().optional(),
   discountMinor: minor.optional(),
@@ -76,6 +76,11 @@ export const Coupon = z.object({
   /** Worst-case discount reserved against the offer's budget when issued (0 when unbounded or points). */
   budgetReservedMinor: minor,
   redemption: Redemption.optional(),
+  /**
+   * Set once the coupon's budget reservation was given back (expired unredeemed, or erased): the coupon no
+   * longer counts against the offer's budget and can never be redeemed, so the budget is released at most once.
+   */
+  reservationReleased: z.literal(true).optional(),
   history: z.array(CouponEvent),
 });
 export type Coupon = z.infer<typeof Coupon>;
@@ -406,7 +411,8 @@ export function validateRedemption(input: ValidateInput): RedemptionCheck {
   const terms = coupon.terms;
   if (coupon.status === 'redeemed') return { ok: false, reason: 'already_redeemed', redeemedAt: coupon.redemption?.at ?? coupon.issuedAt };
   if (now.getTime() < Date.parse(coupon.validFrom)) return { ok: false, reason: 'not_yet_valid', validFrom: coupon.validFrom };
-  if (now.getTime() >= Date.parse(coupon.expiresAt)) return { ok: false, reason: 'expired', expiresAt: coupon.expiresAt };
+  // Released is expired for good, even for a caller whose clock lags the one that released it.
+  if (now.getTime() >= Date.parse(coupon.expiresAt) || coupon.reservationReleased) return { ok: false, reason: 'expired', expiresAt: coupon.expiresAt };
   if (basket.customerId !== undefined && basket.customerId !== coupon.customerId) return { ok: false, reason: 'wrong_customer' };
   if (terms.channel !== 'both' && terms.channel !== basket.channel) return { ok: false, reason: 'wrong_channel', allowed: terms.channel };
   if (terms.stores !== undefined && basket.channel === 'pos' && (basket.storeId === undefined || !terms.stores.includes(basket.storeId))) {
@@ -534,7 +540,8 @@ export function applyRollback(coupon: Coupon, redemptionId: string, now: Date): 
 
 /** What the coupon currently commits of its offer's budget (see budget.ts). */
 export function couponExposureMinor(coupon: Coupon): number {
-  return coupon.status === 'redeemed' ? (coupon.redemption?.discountMinor ?? 0) : coupon.budgetReservedMinor;
+  if (coupon.status === 'redeemed') return coupon.redemption?.discountMinor ?? 0;
+  return coupon.reservationReleased ? 0 : coupon.budgetReservedMinor;
 }
 
 export type EffectiveStatus = 'active' | 'not_yet_valid' | 'expired' | 'redeemed';

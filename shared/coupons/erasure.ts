@@ -1,4 +1,5 @@
 import type { Coupon } from './coupon.js';
+import { markReleased } from './expiry.js';
 import type { CouponRepository, OfferRepository } from './store.js';
 
 /**
@@ -22,10 +23,11 @@ export async function eraseCustomerCoupons(
       continue;
     }
     if (doc.status !== 'redeemed') {
-      await coupons.delete(doc.id);
-      await offers.incrementBudget(doc.offerId, { issued: -1, discountMinor: -doc.budgetReservedMinor });
-      deleted++;
-      continue;
+      if (await releaseBeforeDelete(coupons, offers, doc.code)) {
+        await coupons.delete(doc.id);
+        deleted++;
+        continue;
+      }
     }
     for (let attempt = 0; attempt < 20; attempt++) {
       const current = await coupons.get(doc.code);
@@ -37,6 +39,25 @@ export async function eraseCustomerCoupons(
     }
   }
   return { deleted, anonymised };
+}
+
+/**
+ * Marks the coupon released (`ifMatch`) before patching the budget, like the expiry run does, so erasure and
+ * expiry racing on one coupon give its reservation back once. False when it turned out to be redeemed.
+ */
+async function releaseBeforeDelete(coupons: CouponRepository, offers: OfferRepository, code: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const current = await coupons.get(code);
+    if (!current) return true;
+    if (current.value.status === 'redeemed') return false;
+    if (current.value.reservationReleased) return true;
+    const { coupon, change } = markReleased(current.value);
+    if ((await coupons.replace(coupon, current.etag)) === 'ok') {
+      await offers.incrementBudget(coupon.offerId, change);
+      return true;
+    }
+  }
+  throw Object.assign(new Error(`too much contention on coupon ${code}`), { code: 503 });
 }
 
 export function anonymise(coupon: Coupon, anonymousId: string): Coupon {

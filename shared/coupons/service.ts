@@ -1,4 +1,5 @@
 import { contentHash } from '../canonical.js';
+import { mapWithConcurrency } from '../concurrency.js';
 import { currencyExponent, toMinorUnits } from '../money.js';
 import type { Claim, IdempotencyRecord } from '../idempotency.js';
 import { toPurchase } from '../purchases/ingest.js';
@@ -20,6 +21,7 @@ import {
   type RedemptionCheck,
   type RedemptionFailure,
 } from './coupon.js';
+import { expiryRelease } from './expiry.js';
 import { emptyHoldings, holdingsId, needsFreshState, withCoupon, type Holdings } from './holdings.js';
 import type { OfferDocument } from './offer.js';
 import { redemptionPurchase, redemptionId, toBasket, type IssueCouponRequest, type RedemptionRequest, type ValidateRequest } from './requests.js';
@@ -105,8 +107,8 @@ export async function issueCoupon(deps: CouponDeps, request: IssueCouponRequest,
     const stored = claim.record.response.body as StoredIssue;
     if (stored.kind === 'refused') return stored;
     const found = await deps.coupons.get(stored.code);
-    if (found) return { kind: 'existing', coupon: found.value };
-    // The coupon is gone (erased customer): fall through and let the holdings decide.
+    if (found && sameIssue(found.value, request)) return { kind: 'existing', coupon: found.value };
+    // The coupon is gone or anonymised (erased customer): fall through and let the holdings decide.
   }
   const finish = async (outcome: IssueOutcome): Promise<IssueOutcome> => {
     const body: StoredIssue = outcome.kind === 'refused' ? outcome : { kind: 'issued', code: outcome.coupon.code };
@@ -130,7 +132,7 @@ export async function issueCoupon(deps: CouponDeps, request: IssueCouponRequest,
     const holdings = holdingsRead?.value ?? emptyHoldings(request.offerId, request.customerId);
 
     const previous = holdings.coupons.find((c) => c.requestId === request.requestId);
-    if (previous) return finish({ kind: 'existing', coupon: await ensureStored(deps, previous) });
+    if (previous) return finish({ kind: 'existing', coupon: await ensureStored(deps, previous, newCode) });
 
     const fresh = new Map<string, Coupon>();
     for (const stale of needsFreshState(holdings, now)) {
@@ -151,7 +153,7 @@ export async function issueCoupon(deps: CouponDeps, request: IssueCouponRequest,
       case 'refused':
         return finish(decision);
       case 'existing':
-        return finish({ kind: 'existing', coupon: await ensureStored(deps, decision.coupon) });
+        return finish({ kind: 'existing', coupon: await ensureStored(deps, decision.coupon, newCode) });
       case 'issue':
         break;
       default: {
@@ -180,27 +182,45 @@ export async function issueCoupon(deps: CouponDeps, request: IssueCouponRequest,
     }
     // No compensation if this throws: the create may have reached Cosmos (an ambiguous failure). The
     // holdings entry keeps the reservation, and the retry finds it and creates the coupon from its snapshot.
-    coupon = await createWithFreshCode(deps, coupon, newCode);
+    coupon = await storeCoupon(deps, coupon, newCode);
     return finish({ kind: 'issued', coupon });
   }
   throw contention(`the holdings of customer ${request.customerId}`);
 }
 
-async function ensureStored(deps: CouponDeps, snapshot: Coupon): Promise<Coupon> {
-  const found = await deps.coupons.get(snapshot.code);
-  if (found) return found.value;
-  await deps.coupons.create(snapshot);
-  return snapshot;
+/** The same issue: a code found in storage may belong to another coupon (a collision), never trust it blindly. */
+function sameIssue(stored: Coupon, issue: { requestId: string; customerId: string; offerId: string }): boolean {
+  return stored.requestId === issue.requestId && stored.customerId === issue.customerId && stored.offerId === issue.offerId;
 }
 
-async function createWithFreshCode(deps: CouponDeps, coupon: Coupon, newCode: () => CouponCode): Promise<Coupon> {
+/** The holdings' snapshot as a stored coupon: the one stored earlier, or stored now (under a fresh code if taken). */
+async function ensureStored(deps: CouponDeps, snapshot: Coupon, newCode: () => CouponCode): Promise<Coupon> {
+  const found = await deps.coupons.get(snapshot.code);
+  if (found && sameIssue(found.value, snapshot)) return found.value;
+  return storeCoupon(deps, snapshot, newCode, found !== undefined);
+}
+
+/**
+ * Creates the coupon under its code or, when that code is another coupon's, under freshly drawn ones. The
+ * holdings learn a new code *before* the coupon is created under it: a crash in between leaves a snapshot
+ * the retry can store, whereas the other order would leave the holdings naming the other customer's coupon
+ * (which the retry would then hand out) and an orphaned coupon holding the reservation.
+ */
+async function storeCoupon(deps: CouponDeps, coupon: Coupon, newCode: () => CouponCode, knownTaken = false): Promise<Coupon> {
   let current = coupon;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if ((await deps.coupons.create(current)) === 'created') {
-      if (current.code !== coupon.code) await replaceInHoldings(deps, coupon, current);
-      return current;
+  let taken = knownTaken;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    if (!taken) {
+      if ((await deps.coupons.create(current)) === 'created') return current;
+      // Taken: by a concurrent delivery of this same request, or by another coupon.
+      const existing = await deps.coupons.get(current.code);
+      if (existing && sameIssue(existing.value, current)) return existing.value;
+      if (!existing) continue;
     }
-    current = withCode(coupon, newCode());
+    const next = withCode(coupon, newCode());
+    await replaceInHoldings(deps, current, next);
+    current = next;
+    taken = false;
   }
   throw new Error('five drawn coupon codes were all taken: the code space or the random source is broken');
 }
@@ -443,4 +463,77 @@ export async function redeemForOrder(
     }
   }
   throw contention(`coupon ${code}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Expiry
+
+export interface ReleaseSummary {
+  /** Candidates the query returned. */
+  scanned: number;
+  /** Reservations given back by this run. */
+  released: number;
+  /** Sum of the discount reservations given back, minor units (per offer currency, so only a rough total). */
+  releasedMinor: number;
+  /** Candidates found redeemed, not expired or already released on a fresh read (another writer won). */
+  skipped: number;
+  /** Candidates whose release threw (logged); a marked one stays marked, so nothing is released twice. */
+  failed: number;
+  /** The query hit `limit`: more may be waiting for the next run. */
+  more: boolean;
+}
+
+/**
+ * Gives back the budget reservations of expired, unredeemed coupons (see expiry.ts for why the coupon is
+ * marked before the budget is patched). Safe to run again and concurrently with itself, redemptions,
+ * rollbacks and erasure: whoever replaces the coupon first wins, and a marked coupon is never released again.
+ */
+export async function releaseExpiredReservations(
+  deps: Pick<CouponDeps, 'coupons' | 'offers' | 'log'>,
+  now: Date,
+  options: { limit: number; concurrency?: number },
+): Promise<ReleaseSummary> {
+  const candidates = await deps.coupons.expiredUnreleased(now, options.limit);
+  const results = await mapWithConcurrency(candidates, options.concurrency ?? 8, (candidate) =>
+    releaseOne(deps, candidate, now).catch((error: unknown) => {
+      deps.log?.(`coupon ${candidate.value.code}: releasing its reservation failed: ${error instanceof Error ? error.message : String(error)}`);
+      return 'failed' as const;
+    }),
+  );
+  const summary: ReleaseSummary = { scanned: candidates.length, released: 0, releasedMinor: 0, skipped: 0, failed: 0, more: candidates.length >= options.limit };
+  for (const result of results) {
+    if (result === 'failed') summary.failed++;
+    else if (result === undefined) summary.skipped++;
+    else {
+      summary.released++;
+      summary.releasedMinor += result;
+    }
+  }
+  return summary;
+}
+
+/** The discount released, or undefined when there was nothing (left) to release. */
+async function releaseOne(deps: Pick<CouponDeps, 'coupons' | 'offers'>, first: Versioned<Coupon>, now: Date): Promise<number | undefined> {
+  let current: Versioned<Coupon> | undefined = first;
+  for (let attempt = 0; attempt < maxAttempts && current; attempt++) {
+    if (attempt > 0) await backoff(attempt);
+    const decision = expiryRelease(current.value, now);
+    switch (decision.kind) {
+      case 'keep':
+        return undefined;
+      case 'release':
+        if ((await deps.coupons.replace(decision.coupon, current.etag)) === 'ok') {
+          await deps.offers.incrementBudget(decision.coupon.offerId, decision.change);
+          return -decision.change.discountMinor;
+        }
+        current = await deps.coupons.get(current.value.code);
+        break;
+      default: {
+        const exhaustive: never = decision;
+        return exhaustive;
+      }
+    }
+  }
+  if (current === undefined) return undefined;
+  throw contention(`coupon ${current.value.code}`);
 }

@@ -48,6 +48,11 @@ export interface CouponRepository {
   /** Every coupon and holdings document naming the customer (for erasure). */
   documentsOfCustomer(customerId: string): Promise<(Coupon | Holdings)[]>;
   delete(id: string): Promise<void>;
+  /**
+   * Up to `limit` unredeemed coupons expired at `now` whose budget reservation was not released yet, with
+   * their ETags (cross-partition). Marked coupons drop out, so repeated calls work through a backlog.
+   */
+  expiredUnreleased(now: Date, limit: number): Promise<Versioned<Coupon>[]>;
 }
 
 export class CosmosCouponRepository implements CouponRepository {
@@ -110,6 +115,27 @@ export class CosmosCouponRepository implements CouponRepository {
       .query<Coupon | Holdings>({ query: 'SELECT * FROM c WHERE c.customerId = @id', parameters: [{ name: '@id', value: customerId }] })
       .fetchAll();
     return resources.map(clean);
+  }
+
+  async expiredUnreleased(now: Date, limit: number): Promise<Versioned<Coupon>[]> {
+    // `expiresAt` is always `toISOString()` output, so string order is time order; expiry is exclusive.
+    const iterator = this.container.items.query<Coupon & { _etag?: string }>(
+      {
+        query:
+          "SELECT * FROM c WHERE c.type = 'coupon' AND c.status = 'issued' AND c.expiresAt <= @now AND NOT IS_DEFINED(c.reservationReleased)",
+        parameters: [{ name: '@now', value: now.toISOString() }],
+      },
+      { maxItemCount: Math.min(limit, 1000) },
+    );
+    const out: Versioned<Coupon>[] = [];
+    while (out.length < limit && iterator.hasMoreResults()) {
+      const page = await iterator.fetchNext();
+      for (const doc of page.resources) {
+        if (out.length >= limit) break;
+        out.push({ value: clean(doc), etag: doc._etag ?? '' });
+      }
+    }
+    return out;
   }
 
   async delete(id: string): Promise<void> {
