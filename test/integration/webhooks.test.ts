@@ -43,12 +43,14 @@ describe('shop webhooks over HTTP', () => {
     host?.cleanup();
   });
 
+  // fetch takes bytes as a Uint8Array view; the exact bytes matter, they are what was signed.
+  const asBody = (body: Buffer | string) => (typeof body === 'string' ? body : new Uint8Array(body));
   const shopify = (body: Buffer | string, headers: Record<string, string>) =>
-    host.call('/api/webhooks/shopify', { method: 'POST', body, key: null, headers: { 'content-type': 'application/json', ...headers } });
+    host.call('/api/webhooks/shopify', { method: 'POST', body: asBody(body), key: null, headers: { 'content-type': 'application/json', ...headers } });
   const shopware = (body: Buffer | string, signature: string | undefined) =>
     host.call('/api/webhooks/shopware', {
       method: 'POST',
-      body,
+      body: asBody(body),
       key: null,
       headers: { 'content-type': 'application/json', ...(signature === undefined ? {} : { 'shopware-shop-signature': signature }) },
     });
