@@ -5,7 +5,8 @@ import type { Coupon } from '../../../shared/coupons/coupon.js';
 import { eraseCustomerCoupons } from '../../../shared/coupons/erasure.js';
 import { expiryRelease, reservationsToRelease } from '../../../shared/coupons/expiry.js';
 import { holdingsId, type Holdings } from '../../../shared/coupons/holdings.js';
-import type { IssueCouponRequest, PurchaseInput, RedemptionRequest } from '../../../shared/coupons/requests.js';
+import type { IssueCouponRequest, RedemptionRequest } from '../../../shared/coupons/requests.js';
+import type { PurchaseInput } from '../../../shared/purchases/schema.js';
 import {
   getOffer,
   issueCoupon,
