@@ -38,6 +38,7 @@ export interface CouponDeps {
   idempotency: {
     claim(scope: string, key: string, hash: string, now: Date, extra?: { customerId?: string; refs?: Record<string, string> }): Promise<Claim>;
     complete(record: IdempotencyRecord, response: { status: number; body: unknown }): Promise<void>;
+    forget(scope: string, key: string): Promise<void>;
   };
   customers: {
     get(customerId: string): Promise<{ customer: Record<string, unknown> } | undefined>;
@@ -306,11 +307,11 @@ function malformed(input: string): RedemptionFailure | undefined {
 }
 
 /**
- * The hot path: one point read, one `ifMatch` replace (the commit point: it carries the redemption, its id
- * derived from (source, Idempotency-Key) and the request's hash), then the purchase (PurchaseStore.record)
- * and — only when the coupon's exposure changes — one server-side budget patch, those two in parallel.
- * A replay is recognised on the coupon itself, so idempotency costs no extra document; it re-runs the
- * idempotent purchase write, which heals a crash between the replace and the purchase.
+ * The hot path: the Idempotency-Key claim and the coupon point read (in parallel), one `ifMatch` replace
+ * (the commit point: it carries the redemption, its id derived from (source, Idempotency-Key) and the
+ * request's hash), then the purchase (PurchaseStore.record) and — only when the coupon's exposure changes —
+ * one server-side budget patch, those two in parallel. A replay is recognised on the coupon itself; it
+ * re-runs the idempotent purchase write, which heals a crash between the replace and the purchase.
  */
 export async function redeemCoupon(deps: CouponDeps, request: RedemptionRequest, idempotencyKey: string, now: Date): Promise<RedeemOutcome> {
   const bad = malformed(request.code);
@@ -319,13 +320,23 @@ export async function redeemCoupon(deps: CouponDeps, request: RedemptionRequest,
   const id = redemptionId(request.source, idempotencyKey);
   const requestHash = contentHash({ ...request, code });
   const basket = toBasket(request);
+  let claimedHere = false;
 
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     if (attempt > 0) await backoff(attempt);
-    const found = await deps.coupons.get(code);
+    const [claim, found] = await Promise.all([
+      // The key is claimed globally (the coupon alone cannot see a key reused on another code); in parallel
+      // with the coupon read, so it costs an operation but no latency.
+      attempt === 0 ? deps.idempotency.claim('redemption-key', `${request.source}\n${idempotencyKey}`, requestHash, now, { customerId: request.customerId }) : undefined,
+      deps.coupons.get(code),
+    ]);
+    if (claim?.kind === 'conflict') return { kind: 'key_reused' };
+    if (claim?.kind === 'new') claimedHere = true;
     const decision = redeem({ coupon: found?.value, basket, now, redemptionId: id, orderId: request.orderId, source: request.source });
     switch (decision.kind) {
       case 'refused': {
+        // A refused request stores nothing, not even its key: the till may retry it corrected.
+        if (claimedHere) await deps.idempotency.forget('redemption-key', `${request.source}\n${idempotencyKey}`);
         const { kind: _kind, ...failure } = decision;
         return { kind: 'refused', ...failure };
       }

@@ -31,6 +31,7 @@ export type Op =
   | 'offer.put'
   | 'idempotency.claim'
   | 'idempotency.complete'
+  | 'idempotency.forget'
   | 'purchase.record'
   | 'coupon.get';
 
@@ -297,6 +298,10 @@ export class FakeWorld {
         this.idempotencyRecords.set(record.id, copy({ ...record, response }));
         return 'ok';
       });
+    },
+    forget: async (scope, key) => {
+      const id = `${scope}:${key}`;
+      await this.write('idempotency.forget', id, undefined, () => (this.idempotencyRecords.delete(id) ? 'ok' : 'missing'));
     },
   };
 

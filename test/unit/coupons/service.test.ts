@@ -237,7 +237,7 @@ describe('redeemCoupon', () => {
     const writesBefore = w.writes.length;
     const again = redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(2)));
     expect(again).toEqual({ ...first, purchase: 'duplicate', replayed: true });
-    expect(w.writes.slice(writesBefore).filter((x) => x.op !== 'purchase.record')).toEqual([]);
+    expect(w.writes.slice(writesBefore).filter((x) => x.op !== 'purchase.record' && !(x.op === 'idempotency.claim' && x.outcome === 'replay'))).toEqual([]);
     expect(w.coupon(coupon.code)).toEqual(stored);
     expect(w.budget('ten')).toEqual(budget);
     expect(w.purchases.size).toBe(1);
@@ -249,8 +249,16 @@ describe('redeemCoupon', () => {
     const stored = w.coupon(coupon.code);
     const writesBefore = w.writes.length;
     expect(await redeemCoupon(w.deps(), redemption(coupon.code, { basketTotal: 80 }), 'key-1', at(1))).toEqual({ kind: 'key_reused' });
-    expect(w.writes.length).toBe(writesBefore);
+    expect(w.writes.slice(writesBefore).filter((x) => x.outcome !== 'conflict')).toEqual([]);
     expect(w.coupon(coupon.code)).toEqual(stored);
+  });
+
+  it('the same key on another code is refused as key reuse and leaves that coupon unused', async () => {
+    const { w, coupon } = await setup();
+    const other = await issueOk(w, request({ offerId: 'ten', customerId: 'c-2', requestId: 'req-other' }));
+    redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1)));
+    expect(await redeemCoupon(w.deps(), redemption(other.code, { customerId: 'c-2', orderId: 'O-9' }), 'key-1', at(1))).toEqual({ kind: 'key_reused' });
+    expect(w.coupon(other.code)?.status).toBe('issued');
   });
 
   it('another key on a used code is refused as already redeemed', async () => {
@@ -265,7 +273,9 @@ describe('redeemCoupon', () => {
     expect(await redeemCoupon(w.deps(), redemption('WB-OOOO'), 'k', at(1))).toMatchObject({ kind: 'refused', reason: 'malformed_code' });
     expect(await redeemCoupon(w.deps(), redemption(nextCode()), 'k', at(1))).toMatchObject({ kind: 'refused', reason: 'unknown' });
     expect(await redeemCoupon(w.deps(), redemption(coupon.code), 'k', at(30))).toMatchObject({ kind: 'refused', reason: 'expired' });
-    expect(w.writes.length).toBe(writesBefore);
+    // Only the key's claim and its release: the refused request leaves no key behind.
+    expect(w.writes.slice(writesBefore).filter((x) => !x.op.startsWith('idempotency.'))).toEqual([]);
+    expect(w.idempotencyRecords.has('redemption-key:pos\nk')).toBe(false);
   });
 
   it('two redeems that read the same version: the ETag lets exactly one win, the other sees it redeemed', async () => {
