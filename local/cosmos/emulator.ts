@@ -1,24 +1,13 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import type { Server } from 'node:https';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { CosmosClient, type IndexingPolicy, type UniqueKeyPolicy } from '@azure/cosmos';
 import type { ContainerSpec } from '../../shared/resources.js';
 import { emulatorKey, isLoopbackEndpoint, localCosmosClientOptions } from './client-options.js';
-import {
-  captureSnapshot,
-  readSnapshot,
-  restoreSnapshot,
-  snapshotFileName,
-  writeSnapshot,
-  writeSnapshotSync,
-  type AccountInternal,
-  type SnapshotCounts,
-} from './snapshot.js';
-
-const require = createRequire(import.meta.url);
+import { snapshotFileName, type SnapshotCounts } from './snapshot.js';
+import type { StartFailure, WorkerMessage, WorkerRequest, WorkerStart } from './worker-protocol.js';
 
 export type CosmosEmulatorErrorCode = 'port-in-use' | 'port-denied' | 'not-loopback' | 'data-in-use' | 'snapshot-unreadable';
 
@@ -61,35 +50,19 @@ export interface CosmosEmulator {
   stop(): Promise<void>;
 }
 
-type AccountConstructor = new (...args: any[]) => AccountInternal;
+/** How long process exit waits for the final snapshot; a hung worker must not hang the exit forever. */
+const finalSnapshotTimeoutMs = 60_000;
 
 /**
- * The server keeps its account (all databases, containers and items) in a closure. Substituting a subclass
- * for the account class lets us find it again by the port it was created for, so snapshots read the
- * in-memory state directly and restores put resources back with their `_rid`, `_etag` and `_ts`.
+ * Starts the emulator on its own worker thread (emulator-worker.ts), which owns the server and the account,
+ * so its request processing runs beside the caller's event loop instead of on it. This thread keeps the
+ * data-folder lock and asks the worker for snapshots.
+ *
+ * Persistence: `stop()` (what `npm start` runs on SIGINT/SIGTERM) and `process.exit()` both leave a final
+ * snapshot of everything written; on process exit this thread blocks until the worker has written it.
+ * SIGKILL (or a native crash) runs no code at all: what was written since the last snapshot is lost (use
+ * `snapshotIntervalMs` to bound that), and the lock left behind is taken over by the next start.
  */
-const accountsByPort = new Map<number, AccountInternal>();
-let accountHookInstalled = false;
-
-function installAccountHook(): void {
-  if (accountHookInstalled) return;
-  const accountModule = require('@vercel/cosmosdb-server/lib/account/index.js') as { default: AccountConstructor };
-  const Base = accountModule.default;
-  if (typeof Base !== 'function') {
-    throw new Error('@vercel/cosmosdb-server changed its internals (lib/account); snapshots cannot work with this version');
-  }
-  accountModule.default = class CapturedAccount extends Base {
-    constructor(...args: any[]) {
-      super(...args);
-      const port = args[1];
-      if (typeof port === 'number') accountsByPort.set(port, this);
-    }
-  };
-  accountHookInstalled = true;
-}
-
-const cosmosServer = require('@vercel/cosmosdb-server') as typeof import('@vercel/cosmosdb-server');
-
 export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promise<CosmosEmulator> {
   const host = options.host ?? '127.0.0.1';
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -99,162 +72,177 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
       `the Cosmos emulator listens on loopback only (it accepts any key), not on ${JSON.stringify(host)}`,
     );
   }
-  installAccountHook();
 
   const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
   const snapshotFile = dataDir === undefined ? undefined : path.join(dataDir, snapshotFileName);
   let releaseLock: () => void = () => {};
-  let toRestore: Awaited<ReturnType<typeof readSnapshot>>;
-  if (dataDir !== undefined && snapshotFile !== undefined) {
+  if (dataDir !== undefined) {
     await fsp.mkdir(dataDir, { recursive: true });
     releaseLock = await acquireLock(dataDir);
-    try {
-      if (options.fresh) {
-        await fsp.rename(snapshotFile, `${snapshotFile}.previous`).catch((error: NodeJS.ErrnoException) => {
-          if (error.code !== 'ENOENT') throw error;
-        });
-      } else {
-        toRestore = await readSnapshot(snapshotFile).catch((error: unknown) => {
-          throw new CosmosEmulatorError(
-            'snapshot-unreadable',
-            `cannot read the Cosmos snapshot ${snapshotFile}: ${error instanceof Error ? error.message : String(error)} — move it away or start with --fresh`,
-          );
-        });
-      }
-    } catch (error) {
-      releaseLock();
-      throw error;
-    }
   }
 
-  const server: Server = cosmosServer.createHttpsServer({ keepAlive: true });
-  let account: AccountInternal | undefined;
-  let restored: SnapshotCounts = { databases: 0, containers: 0, items: 0 };
-  let restoreError: unknown;
-  server.on('listening', () => {
-    // Runs right after the library's own 'listening' handler created the account, and before any request
-    // can be served, so clients never see a half-restored state.
-    const port = (server.address() as AddressInfo).port;
-    account = accountsByPort.get(port);
-    accountsByPort.delete(port);
-    if (account && toRestore) {
-      try {
-        restored = restoreSnapshot(account, toRestore);
-      } catch (error) {
-        restoreError = error;
-      }
-    }
-    toRestore = undefined;
-  });
-
+  const exitSignal = new SharedArrayBuffer(4);
+  const start: WorkerStart = {
+    port: options.port,
+    host,
+    snapshotFile,
+    fresh: options.fresh ?? false,
+    snapshotIntervalMs: options.snapshotIntervalMs,
+    exitSignal,
+  };
+  let starting: Worker | undefined;
+  let ready: Extract<WorkerMessage, { type: 'ready' }>;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => {
-        server.off('listening', onListening);
-        reject(listenError(error, options.port, host));
+    const worker = new Worker(workerScript(), { workerData: start });
+    starting = worker;
+    ready = await new Promise((resolve, reject) => {
+      const onMessage = (message: WorkerMessage) => {
+        if (message.type === 'ready') {
+          done();
+          resolve(message);
+        } else if (message.type === 'start-failed') {
+          done();
+          reject(startError(message.failure, options.port, host, snapshotFile));
+        }
       };
-      const onListening = () => {
-        server.off('error', onError);
-        resolve();
+      const onError = (error: Error) => {
+        done();
+        reject(error);
       };
-      server.once('error', onError);
-      server.once('listening', onListening);
-      server.listen(options.port, host);
+      const onExit = (code: number) => {
+        done();
+        reject(new Error(`the Cosmos emulator worker exited (code ${code}) before it was ready`));
+      };
+      const done = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', onError);
+      worker.once('exit', onExit);
     });
   } catch (error) {
+    await starting?.terminate();
     releaseLock();
     throw error;
   }
-  if (!account || restoreError !== undefined) {
-    await closeServer(server);
-    releaseLock();
-    if (restoreError !== undefined) {
-      throw new CosmosEmulatorError(
-        'snapshot-unreadable',
-        `cannot restore the Cosmos snapshot ${snapshotFile}: ${restoreError instanceof Error ? restoreError.message : String(restoreError)} — move it away or start with --fresh`,
-      );
-    }
-    throw new Error('@vercel/cosmosdb-server did not create its account as expected; is its version still 1.0.1?');
-  }
-  const liveAccount = account;
-  // An unhandled 'error' after startup would crash the host; a broken client connection is not worth that.
-  server.on('error', (error) => console.error(`cosmos emulator: ${error.message}`));
+  const worker = starting;
 
-  // Only writes mark the state dirty; queries are POSTs too but carry the isquery header.
-  let dirty = false;
-  server.on('request', (req: { method?: string; headers: Record<string, string | string[] | undefined> }) => {
-    if (req.method === 'GET' || req.method === 'HEAD') return;
-    if (String(req.headers['x-ms-documentdb-isquery'] ?? '').toLowerCase() === 'true') return;
-    if (req.headers['x-ms-cosmos-is-query-plan-request'] !== undefined) return;
-    dirty = true;
-  });
-
-  let snapshotChain: Promise<void> = Promise.resolve();
-  const snapshot = (): Promise<void> => {
-    if (snapshotFile === undefined) return Promise.resolve();
-    const run = async () => {
-      // Items are never mutated in place by the server (writes replace the object), so capturing the
-      // references synchronously is a consistent point-in-time view even while writes continue.
-      dirty = false;
-      const captured = captureSnapshot(liveAccount);
-      try {
-        await writeSnapshot(snapshotFile, captured);
-      } catch (error) {
-        dirty = true;
-        throw error;
-      }
-    };
-    snapshotChain = snapshotChain.then(run, run);
-    return snapshotChain;
+  // Replies to snapshot/stop requests, by id; all fail at once if the worker dies.
+  const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+  let gone: Error | undefined;
+  const request = (type: 'snapshot' | 'stop'): Promise<void> => {
+    if (gone) return Promise.reject(gone);
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ type, id } satisfies WorkerRequest);
+    });
   };
+  worker.on('message', (message: WorkerMessage) => {
+    if (message.type !== 'done') return;
+    const waiter = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.error === undefined) waiter?.resolve();
+    else waiter?.reject(new Error(message.error));
+  });
+  let stopping: Promise<void> | undefined;
+  const lost = (why: string) => {
+    if (gone) return;
+    gone = new Error(stopping ? 'the Cosmos emulator was stopped' : `the Cosmos emulator stopped unexpectedly: ${why}`);
+    for (const waiter of pending.values()) waiter.reject(gone);
+    pending.clear();
+  };
+  worker.on('error', (error) => {
+    if (stopping) return;
+    console.error(`cosmos emulator: ${error.stack ?? error.message} — data written since the last snapshot is lost`);
+    lost(error.message);
+  });
+  worker.on('exit', (code) => lost(`its worker exited with code ${code}`));
 
-  const timer =
-    options.snapshotIntervalMs !== undefined && snapshotFile !== undefined
-      ? setInterval(() => {
-          if (dirty) snapshot().catch((error: unknown) => console.error(`cosmos emulator: snapshot failed: ${String(error)}`));
-        }, options.snapshotIntervalMs)
-      : undefined;
-  timer?.unref();
-
-  // A crash or process.exit() without stop() must not lose what was written since the last snapshot.
+  // A crash or process.exit() without stop() must not lose what was written since the last snapshot. The
+  // worker still runs while 'exit' listeners do (workers are ended only after them), but this thread cannot
+  // await anything here: it posts the request and blocks until the worker signals that the file is written.
   const onExit = () => {
-    if (dirty && snapshotFile !== undefined) {
-      try {
-        writeSnapshotSync(snapshotFile, captureSnapshot(liveAccount));
-      } catch (error) {
-        console.error(`cosmos emulator: final snapshot failed: ${String(error)}`);
+    if (snapshotFile !== undefined && !gone) {
+      const signal = new Int32Array(exitSignal);
+      worker.postMessage({ type: 'exit-snapshot' } satisfies WorkerRequest);
+      if (Atomics.wait(signal, 0, 0, finalSnapshotTimeoutMs) === 'timed-out') {
+        console.error(`cosmos emulator: the final snapshot did not finish within ${finalSnapshotTimeoutMs / 1000} s`);
       }
     }
     releaseLock();
   };
   process.on('exit', onExit);
 
-  let stopping: Promise<void> | undefined;
+  // Once stopping, the snapshot stop() writes is the last state there will be.
+  const snapshot = (): Promise<void> => (snapshotFile === undefined ? Promise.resolve() : (stopping ?? request('snapshot')));
+
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      if (timer) clearInterval(timer);
-      await closeServer(server);
       try {
-        await snapshotChain.catch(() => {});
-        if (dirty) await snapshot();
+        if (!gone) await request('stop');
       } finally {
         process.off('exit', onExit);
+        await worker.terminate();
         releaseLock();
       }
     })();
     return stopping;
   };
 
-  const port = (server.address() as AddressInfo).port;
   return {
-    endpoint: `https://${urlHost}:${port}/`,
+    endpoint: `https://${urlHost}:${ready.port}/`,
     key: emulatorKey,
-    port,
+    port: ready.port,
     snapshotFile,
-    restored,
+    restored: ready.restored,
     snapshot,
     stop,
   };
+}
+
+/**
+ * The worker runs compiled JavaScript, beside this module in dist/. Run from the TypeScript sources (vitest),
+ * node cannot start a .ts worker, so the compiled one from `npm run build` is used — and must be current.
+ */
+function workerScript(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./emulator-worker.js', import.meta.url);
+  const compiled = new URL('../../dist/local/cosmos/', import.meta.url);
+  const stale = ['emulator-worker', 'snapshot'].filter((name) => {
+    const source = fs.statSync(new URL(`./${name}.ts`, import.meta.url)).mtimeMs;
+    const built = fs.statSync(new URL(`./${name}.js`, compiled), { throwIfNoEntry: false })?.mtimeMs;
+    return built === undefined || built < source;
+  });
+  if (stale.length) {
+    throw new Error(
+      `the Cosmos emulator worker runs compiled: ${stale.map((name) => `${name}.js`).join(', ')} in ${fileURLToPath(compiled)} is missing or older than its source — run npm run build`,
+    );
+  }
+  return new URL('./emulator-worker.js', compiled);
+}
+
+function startError(failure: StartFailure, port: number, host: string, snapshotFile: string | undefined): Error {
+  switch (failure.kind) {
+    case 'listen': {
+      const error = Object.assign(new Error(failure.message), { code: failure.errno }) as NodeJS.ErrnoException;
+      return listenError(error, port, host);
+    }
+    case 'snapshot-read':
+      return new CosmosEmulatorError(
+        'snapshot-unreadable',
+        `cannot read the Cosmos snapshot ${snapshotFile}: ${failure.message} — move it away or start with --fresh`,
+      );
+    case 'snapshot-restore':
+      return new CosmosEmulatorError(
+        'snapshot-unreadable',
+        `cannot restore the Cosmos snapshot ${snapshotFile}: ${failure.message} — move it away or start with --fresh`,
+      );
+    case 'internal':
+      return new Error(failure.message);
+  }
 }
 
 function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
@@ -269,15 +257,6 @@ function listenError(error: NodeJS.ErrnoException, port: number, host: string): 
     default:
       return error;
   }
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    // Keep-alive connections from SDK clients would otherwise hold close() open indefinitely.
-    server.closeAllConnections();
-  });
 }
 
 /**

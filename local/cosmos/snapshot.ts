@@ -153,13 +153,18 @@ function* chunks(snapshot: AccountSnapshot, chunkChars = 1 << 20): Generator<str
   if (parts.length) yield `${parts.join('\n')}\n`;
 }
 
-function tempName(file: string): string {
-  return `${file}.${process.pid}.tmp`;
+function tempName(file: string, kind: 'async' | 'sync'): string {
+  // Apart, so a final synchronous write never shares a file with an asynchronous one it interrupted.
+  return kind === 'async' ? `${file}.${process.pid}.tmp` : `${file}.${process.pid}.final.tmp`;
 }
 
-/** Write to a temp file, fsync, rename: a reader sees the old snapshot or the new one, never half of one. */
-export async function writeSnapshot(file: string, snapshot: AccountSnapshot): Promise<void> {
-  const tmp = tempName(file);
+/**
+ * Write to a temp file, fsync, rename: a reader sees the old snapshot or the new one, never half of one.
+ * `shouldCommit` is asked just before the rename; false drops this write (a newer snapshot was written
+ * meanwhile, e.g. the final one on process exit, and must not be replaced by this older one).
+ */
+export async function writeSnapshot(file: string, snapshot: AccountSnapshot, shouldCommit: () => boolean = () => true): Promise<void> {
+  const tmp = tempName(file, 'async');
   const handle = await fsp.open(tmp, 'w');
   try {
     for (const chunk of chunks(snapshot)) await handle.write(chunk);
@@ -170,12 +175,16 @@ export async function writeSnapshot(file: string, snapshot: AccountSnapshot): Pr
     throw error;
   }
   await handle.close();
+  if (!shouldCommit()) {
+    await fsp.rm(tmp, { force: true });
+    return;
+  }
   await fsp.rename(tmp, file);
 }
 
 /** For process 'exit', where nothing asynchronous runs any more. */
 export function writeSnapshotSync(file: string, snapshot: AccountSnapshot): void {
-  const tmp = tempName(file);
+  const tmp = tempName(file, 'sync');
   const fd = fs.openSync(tmp, 'w');
   try {
     for (const chunk of chunks(snapshot)) fs.writeSync(fd, chunk);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CosmosClient, type Container, type ItemDefinition } from '@azure/cosmos';
 import ts from 'typescript';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { containers as appContainers } from '../../../shared/resources.js';
 import { isLoopbackEndpoint, localCosmosClientOptions } from '../../../local/cosmos/client-options.js';
 import {
@@ -16,6 +16,7 @@ import {
   type CosmosEmulator,
   type EnsureContainer,
 } from '../../../local/cosmos/emulator.js';
+import { compileWorkerIfStale } from './compiled-worker.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const databaseId = 'winback';
@@ -77,6 +78,8 @@ function client(emulator: CosmosEmulator): CosmosClient {
 function membersOf(emulator: CosmosEmulator): Container {
   return client(emulator).database(databaseId).container(members.name);
 }
+
+beforeAll(compileWorkerIfStale);
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.dispose();
@@ -265,7 +268,7 @@ describe('embedded Cosmos emulator', () => {
     await fs.writeFile(path.join(work, 'package.json'), '{"type":"module"}');
     await fs.symlink(path.join(repoRoot, 'node_modules'), path.join(work, 'node_modules'), 'dir');
     await fs.mkdir(path.join(work, 'cosmos'));
-    for (const name of ['client-options', 'snapshot', 'emulator']) {
+    for (const name of ['client-options', 'snapshot', 'worker-protocol', 'emulator-worker', 'emulator']) {
       const source = await fs.readFile(path.join(repoRoot, 'local/cosmos', `${name}.ts`), 'utf8');
       const { outputText } = ts.transpileModule(source, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },

@@ -7,6 +7,7 @@ import { BulkOperationType, CosmosClient, type Container, type OperationInput } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localCosmosClientOptions } from '../../../local/cosmos/client-options.js';
 import { ensureDatabase, startCosmosEmulator, type CosmosEmulator } from '../../../local/cosmos/emulator.js';
+import { compileWorkerIfStale } from './compiled-worker.js';
 
 const count = 20_000;
 const stores = 8;
@@ -23,6 +24,7 @@ const timed = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
 };
 
 beforeAll(async () => {
+  compileWorkerIfStale();
   emulator = await startCosmosEmulator({ port: 0 });
   await ensureDatabase({ ...emulator, databaseId: 'scale', containers: [{ name: 'purchases', partitionKey: '/customerId' }] });
   client = new CosmosClient(localCosmosClientOptions(emulator.endpoint, emulator.key));
