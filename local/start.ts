@@ -161,7 +161,8 @@ export async function start(options: StartOptions) {
     const virtualClock = options.virtualClockStart ? new VirtualClock(options.virtualClockStart) : undefined;
     const clock: Clock = virtualClock ?? systemClock;
 
-    const cosmos = await startCosmosEmulator({ port: options.cosmosPort, dataDir: path.join(options.dataDir, 'cosmos'), fresh: options.fresh });
+    // Periodic snapshots bound what a hard kill (no chance to snapshot on exit) can lose.
+    const cosmos = await startCosmosEmulator({ port: options.cosmosPort, dataDir: path.join(options.dataDir, 'cosmos'), fresh: options.fresh, snapshotIntervalMs: 5_000 });
     cleanups.push(() => cosmos.stop());
     const databaseId = process.env[settingNames.cosmosDatabase] || 'winback';
     await ensureDatabase({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId, containers });

@@ -206,7 +206,8 @@ describe('embedded Cosmos emulator', () => {
 
     // An ETag read before the restart is still the current one; a new item gets a fresh _rid.
     const m1 = saved.find((s) => s.id === 'm1');
-    await restored.item('m1', 't1').replace(member('m1', { points: 5 }), { accessCondition: { type: 'IfMatch', condition: m1?._etag } });
+    expect(m1?._etag).toBeTypeOf('string');
+    await restored.item('m1', 't1').replace(member('m1', { points: 5 }), { accessCondition: { type: 'IfMatch', condition: m1!._etag! } });
     const { resource: added } = await restored.items.create(member('m4'));
     expect(saved.map((s) => s._rid)).not.toContain(added?._rid);
   });
