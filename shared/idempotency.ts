@@ -15,6 +15,8 @@ export const IdempotencyRecord = z.object({
   customerId: z.string().optional(),
   refs: z.record(z.string(), z.string()).default({}),
   response: z.object({ status: z.number(), body: z.unknown() }).optional(),
+  /** Seconds until Cosmos deletes the record (the container has per-item TTL on); absent = kept. */
+  ttl: z.number().int().positive().optional(),
 });
 export type IdempotencyRecord = z.infer<typeof IdempotencyRecord>;
 
@@ -28,6 +30,12 @@ export function idempotencyId(scope: string, key: string): string {
   return `${scope}:${sha256Hex(key).slice(0, 40)}`;
 }
 
+/**
+ * How long keys that only guard retries are kept. Shops retry webhooks for about two days and tills retry
+ * within minutes; purchase keys have no TTL, since they also tell a replay from a conflicting order for good.
+ */
+export const retryKeyTtlSeconds = 90 * 24 * 3600;
+
 export class IdempotencyStore {
   constructor(private readonly container: Container) {}
 
@@ -36,7 +44,7 @@ export class IdempotencyStore {
     key: string,
     hash: string,
     now: Date,
-    extra: { customerId?: string; refs?: Record<string, string> } = {},
+    extra: { customerId?: string; refs?: Record<string, string>; ttlSeconds?: number } = {},
   ): Promise<Claim> {
     const record: IdempotencyRecord = {
       id: idempotencyId(scope, key),
@@ -45,6 +53,7 @@ export class IdempotencyStore {
       createdAt: now.toISOString(),
       customerId: extra.customerId,
       refs: extra.refs ?? {},
+      ...(extra.ttlSeconds === undefined ? {} : { ttl: extra.ttlSeconds }),
     };
     try {
       const created = await this.container.items.create(record);

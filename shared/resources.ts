@@ -6,7 +6,7 @@ export const containers = {
   purchases: { name: 'purchases', partitionKey: '/customerId' },
   customers: { name: 'customers', partitionKey: '/id' },
   /** Idempotency records (purchase keys, Idempotency-Key headers, webhook ids): id = scope + key. */
-  idempotency: { name: 'idempotency', partitionKey: '/id' },
+  idempotency: { name: 'idempotency', partitionKey: '/id', defaultTtl: -1 },
   /** Coupons keyed by their code: a duplicate code fails on create. */
   coupons: { name: 'coupons', partitionKey: '/code' },
   /** Offers and their budget counters (id = offerId, and `budget:<offerId>`). */

@@ -43,7 +43,8 @@ var cosmosContainers = [
   {
     name: 'idempotency'
     partitionKey: '/id'
-    defaultTtl: null
+    // per-item TTL: retry-only keys (webhook deliveries, Idempotency-Key headers) expire, purchase keys stay
+    defaultTtl: -1
     excludedPaths: []
   }
   {

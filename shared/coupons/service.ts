@@ -1,7 +1,7 @@
 import { contentHash } from '../canonical.js';
 import { mapWithConcurrency } from '../concurrency.js';
 import { currencyExponent, toMinorUnits } from '../money.js';
-import type { Claim, IdempotencyRecord } from '../idempotency.js';
+import { retryKeyTtlSeconds, type Claim, type IdempotencyRecord } from '../idempotency.js';
 import { toPurchase } from '../purchases/ingest.js';
 import type { RecordOutcome } from '../purchases/store.js';
 import type { Purchase, PurchaseInput } from '../purchases/schema.js';
@@ -36,7 +36,7 @@ export interface CouponDeps {
   coupons: CouponRepository;
   offers: OfferRepository;
   idempotency: {
-    claim(scope: string, key: string, hash: string, now: Date, extra?: { customerId?: string; refs?: Record<string, string> }): Promise<Claim>;
+    claim(scope: string, key: string, hash: string, now: Date, extra?: { customerId?: string; refs?: Record<string, string>; ttlSeconds?: number }): Promise<Claim>;
     complete(record: IdempotencyRecord, response: { status: number; body: unknown }): Promise<void>;
     forget(scope: string, key: string): Promise<void>;
   };
@@ -327,7 +327,7 @@ export async function redeemCoupon(deps: CouponDeps, request: RedemptionRequest,
     const [claim, found] = await Promise.all([
       // The key is claimed globally (the coupon alone cannot see a key reused on another code); in parallel
       // with the coupon read, so it costs an operation but no latency.
-      attempt === 0 ? deps.idempotency.claim('redemption-key', `${request.source}\n${idempotencyKey}`, requestHash, now, { customerId: request.customerId }) : undefined,
+      attempt === 0 ? deps.idempotency.claim('redemption-key', `${request.source}\n${idempotencyKey}`, requestHash, now, { customerId: request.customerId, ttlSeconds: retryKeyTtlSeconds }) : undefined,
       deps.coupons.get(code),
     ]);
     if (claim?.kind === 'conflict') return { kind: 'key_reused' };

@@ -1,6 +1,7 @@
 import type { Failure } from '../http/failure.js';
 import { jsonResponse } from '../http/problem.js';
 import { sha256Hex } from '../canonical.js';
+import { retryKeyTtlSeconds } from '../idempotency.js';
 import { normalizeCode } from '../coupons/code.js';
 import { redeemForOrder, rollbackRedemption, type CouponDeps, type OrderRedemption } from '../coupons/service.js';
 import { redemptionId } from '../coupons/requests.js';
@@ -37,7 +38,7 @@ async function deduplicated(
   customerId: string,
   work: () => Promise<Record<string, unknown>>,
 ): Promise<WebhookAnswer> {
-  const claim = await deps.coupons.idempotency.claim(scope, deliveryId, sha256Hex(Buffer.from(raw).toString('base64')), now, { customerId });
+  const claim = await deps.coupons.idempotency.claim(scope, deliveryId, sha256Hex(Buffer.from(raw).toString('base64')), now, { customerId, ttlSeconds: retryKeyTtlSeconds });
   if (claim.kind === 'conflict') return { kind: 'conflict', detail: `delivery ${deliveryId} was seen before with a different body` };
   if (claim.kind === 'replay' && claim.record.response !== undefined) {
     return { kind: 'done', body: claim.record.response.body as Record<string, unknown>, replayed: true };

@@ -52,11 +52,13 @@ describe('container checks report', () => {
   });
 
   it('a TTL set on one side only, or different', () => {
-    const inCode = withCode({ containers: { ...code.containers, idempotency: { name: 'idempotency', partitionKey: '/id', defaultTtl: 604800 } } });
-    expect(checkContainers(inCode, infra)).toEqual([expect.stringContaining('idempotency: defaultTtl 604800 in code, (off) in Bicep')]);
-    const inBicep = editInfra(cosmos, "name: 'idempotency'\n    partitionKey: '/id'\n    defaultTtl: null", "name: 'idempotency'\n    partitionKey: '/id'\n    defaultTtl: 86400");
-    expect(checkContainers(code, inBicep)).toEqual([expect.stringContaining('idempotency: defaultTtl (off) in code, 86400 in Bicep')]);
+    const inCode = withCode({ containers: { ...code.containers, offers: { name: 'offers', partitionKey: '/id', defaultTtl: 604800 } } });
+    expect(checkContainers(inCode, infra)).toEqual([expect.stringContaining('offers: defaultTtl 604800 in code, (off) in Bicep')]);
+    const inBicep = editInfra(cosmos, "name: 'offers'\n    partitionKey: '/id'\n    defaultTtl: null", "name: 'offers'\n    partitionKey: '/id'\n    defaultTtl: 86400");
+    expect(checkContainers(code, inBicep)).toEqual([expect.stringContaining('offers: defaultTtl (off) in code, 86400 in Bicep')]);
     expect(checkContainers(inCode, inBicep)).toEqual([expect.stringContaining('defaultTtl 604800 in code, 86400 in Bicep')]);
+    const idempotencyOff = editInfra(cosmos, "name: 'idempotency'\n    partitionKey: '/id'\n    // per-item TTL: retry-only keys (webhook deliveries, Idempotency-Key headers) expire, purchase keys stay\n    defaultTtl: -1", "name: 'idempotency'\n    partitionKey: '/id'\n    defaultTtl: null");
+    expect(checkContainers(code, idempotencyOff)).toEqual([expect.stringContaining('idempotency: defaultTtl -1 in code, (off) in Bicep')]);
   });
 
   it('a container Bicep declares that the code does not know', () => {
