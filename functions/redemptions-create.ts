@@ -11,7 +11,8 @@ import { services } from '../shared/services.js';
  * POST /api/redemptions with `Idempotency-Key` (required: missing → 428 Precondition Required, malformed →
  * 400). 201 with the redemption; the same key and body again → the same answer (`idempotent-replayed:
  * true`), nothing changes; the same key with another body → 409 `idempotency_key_reused`; a used code →
- * 409 `already_redeemed`. Other refusals carry their status and reason from shared/coupons/problems.ts.
+ * 409 `already_redeemed`. The purchase and the budget bookkeeping follow asynchronously (`purchase: "queued"`,
+ * see redemptions-record.ts). Other refusals carry their status and reason from shared/coupons/problems.ts.
  */
 export const redemptionsCreate = httpHandler(async (request, context) => {
   const header = request.headers.get('idempotency-key');
@@ -25,10 +26,10 @@ export const redemptionsCreate = httpHandler(async (request, context) => {
   const body = await readJson(request, RedemptionRequest);
   if (!body.ok) return body.failure;
   const { runtime, coupons } = services();
-  const outcome = await redeemCoupon({ ...coupons, log: (line) => context.warn(line) }, body.value, key.data, runtime.clock.now());
+  const outcome = await redeemCoupon({ ...coupons, bus: runtime.bus, log: (line) => context.warn(line) }, body.value, key.data, runtime.clock.now());
   switch (outcome.kind) {
     case 'redeemed':
-      return jsonResponse(201, redemptionView(outcome.coupon, outcome.redemption, outcome.purchase), outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
+      return jsonResponse(201, redemptionView(outcome.coupon, outcome.redemption), outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
     case 'key_reused':
       return { kind: 'conflict', detail: 'this Idempotency-Key was used for a different redemption request', reason: 'idempotency_key_reused' };
     case 'refused': {

@@ -22,6 +22,8 @@ export const queues = {
   couponRequests: { name: 'coupon-requests', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
   /** Fan-out of a segmentation run over customer shards. */
   segmentShards: { name: 'segment-shards', maxDeliveryCount: 5, lockDurationSeconds: 300, duplicateDetection: true },
+  /** One message per API redemption (messageId = redemptionId): its purchase and its deferred budget delta. */
+  redemptionEvents: { name: 'redemption-events', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
 } as const satisfies Record<string, QueueSpec>;
 
 export interface ContainerSpec {

@@ -34,6 +34,12 @@ var serviceBusQueues = [
     lockDuration: 'PT5M'
     requiresDuplicateDetection: true
   }
+  {
+    name: 'redemption-events'
+    maxDeliveryCount: 10
+    lockDuration: 'PT1M'
+    requiresDuplicateDetection: true
+  }
 ]
 
 resource namespace 'Microsoft.ServiceBus/namespaces@2021-11-01' = {

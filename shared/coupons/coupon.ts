@@ -43,6 +43,14 @@ export const Redemption = z.object({
   storeId: z.string().optional(),
   /** Hash of the request that redeemed (API: the parsed body); a replay with the same id must match it. */
   requestHash: z.string().optional(),
+  /**
+   * The budget change this redemption causes (exposure after minus before), when it is deferred to the
+   * redemption-events consumer. `budgetApplied: false` means the budget does not contain it yet; the consumer
+   * sets it to true (`ifMatch`) before patching the budget, so the delta is applied at most once. Both absent:
+   * the delta was applied with the redemption itself (webhooks, and redemptions stored before it was deferred).
+   */
+  budgetDeltaMinor: z.number().int().optional(),
+  budgetApplied: z.boolean().optional(),
 });
 export type Redemption = z.infer<typeof Redemption>;
 
@@ -532,7 +540,10 @@ export function applyRollback(coupon: Coupon, redemptionId: string, now: Date): 
       status: 'issued',
       history: [...coupon.history, { at: now.toISOString(), event: 'rolled_back', redemptionId, orderId: redemption.orderId }],
     };
-    return { kind: 'rolled_back', coupon: next, usable: usableAt(next, now), budgetDeltaMinor: couponExposureMinor(next) - couponExposureMinor(coupon) };
+    // A deferred redemption delta that was never applied never will be (the consumer finds the redemption
+    // gone), so the budget still holds the exposure from before the redemption: correct from there.
+    const pendingMinor = redemption.budgetApplied === false ? (redemption.budgetDeltaMinor ?? 0) : 0;
+    return { kind: 'rolled_back', coupon: next, usable: usableAt(next, now), budgetDeltaMinor: couponExposureMinor(next) - couponExposureMinor(coupon) + pendingMinor };
   }
   if (wasRolledBack(coupon, redemptionId)) return { kind: 'already_rolled_back', coupon, usable: usableAt(coupon, now) };
   return { kind: 'unknown_redemption' };

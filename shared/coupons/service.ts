@@ -5,6 +5,8 @@ import { retryKeyTtlSeconds, type Claim, type IdempotencyRecord } from '../idemp
 import { toPurchase } from '../purchases/ingest.js';
 import type { RecordOutcome } from '../purchases/store.js';
 import type { Purchase, PurchaseInput } from '../purchases/schema.js';
+import type { MessageBus } from '../messaging/bus.js';
+import { queues } from '../resources.js';
 import { budgetLimits, reserveBudget, initialBudgetState, type BudgetState } from './budget.js';
 import { builtinOffer, issueCustomerFrom } from './catalog.js';
 import { generateCode, normalizeCode, type CouponCode } from './code.js';
@@ -25,6 +27,7 @@ import { expiryRelease } from './expiry.js';
 import { emptyHoldings, holdingsId, needsFreshState, withCoupon, type Holdings } from './holdings.js';
 import type { OfferDocument } from './offer.js';
 import { redemptionPurchase, redemptionId, toBasket, type IssueCouponRequest, type RedemptionRequest, type ValidateRequest } from './requests.js';
+import type { RedemptionEvent } from './redemption-events.js';
 import type { CouponRepository, OfferRepository, Versioned } from './store.js';
 
 /**
@@ -283,8 +286,12 @@ export function parsePublicRedemptionId(id: string): { code: CouponCode; redempt
 
 export type PurchaseStatus = 'created' | 'duplicate' | 'conflict' | 'erased';
 
+/** What `redeemCoupon` needs beyond the common ports: the bus its redemption-events message goes to. */
+export type RedeemDeps = CouponDeps & { bus: Pick<MessageBus, 'send'> };
+
 export type RedeemOutcome =
-  | { kind: 'redeemed'; coupon: Coupon; redemption: Redemption; purchase: PurchaseStatus; replayed: boolean }
+  /** The purchase and the budget delta follow asynchronously (`redemption-events` → `recordRedemption`). */
+  | { kind: 'redeemed'; coupon: Coupon; redemption: Redemption; replayed: boolean }
   /** The Idempotency-Key was used before with a different body. */
   | { kind: 'key_reused' }
   | ({ kind: 'refused' } & RedemptionFailure);
@@ -307,13 +314,14 @@ function malformed(input: string): RedemptionFailure | undefined {
 }
 
 /**
- * The hot path: the Idempotency-Key claim and the coupon point read (in parallel), one `ifMatch` replace
- * (the commit point: it carries the redemption, its id derived from (source, Idempotency-Key) and the
- * request's hash), then the purchase (PurchaseStore.record) and — only when the coupon's exposure changes —
- * one server-side budget patch, those two in parallel. A replay is recognised on the coupon itself; it
- * re-runs the idempotent purchase write, which heals a crash between the replace and the purchase.
+ * The hot path, three Cosmos operations: the Idempotency-Key claim and the coupon point read (in parallel),
+ * then one `ifMatch` replace — the commit point: it carries the redemption, its id derived from (source,
+ * Idempotency-Key), the request's hash and the budget delta still owed (`budgetApplied: false`). Then one
+ * `redemption-events` message (messageId = redemptionId) hands the purchase and the budget delta to
+ * `recordRedemption`. A replay is recognised on the coupon itself and sends the same message again, which
+ * heals a crash between the replace and the send (duplicate detection drops the copy otherwise).
  */
-export async function redeemCoupon(deps: CouponDeps, request: RedemptionRequest, idempotencyKey: string, now: Date): Promise<RedeemOutcome> {
+export async function redeemCoupon(deps: RedeemDeps, request: RedemptionRequest, idempotencyKey: string, now: Date): Promise<RedeemOutcome> {
   const bad = malformed(request.code);
   if (bad) return { kind: 'refused', ...bad };
   const code = (normalizeCode(request.code) as { code: CouponCode }).code;
@@ -342,18 +350,19 @@ export async function redeemCoupon(deps: CouponDeps, request: RedemptionRequest,
       }
       case 'replay': {
         if (decision.redemption.requestHash !== undefined && decision.redemption.requestHash !== requestHash) return { kind: 'key_reused' };
-        const purchase = await recordRedemptionPurchase(deps, request, decision.coupon, decision.redemption, now);
-        return { kind: 'redeemed', coupon: decision.coupon, redemption: decision.redemption, purchase, replayed: true };
+        await sendRedemptionEvent(deps, request, decision.coupon, decision.redemption);
+        return { kind: 'redeemed', coupon: decision.coupon, redemption: decision.redemption, replayed: true };
       }
       case 'redeemed': {
-        const redemption: Redemption = { ...decision.redemption, requestHash };
+        const redemption: Redemption = {
+          ...decision.redemption,
+          requestHash,
+          ...(decision.budgetDeltaMinor === 0 ? {} : { budgetDeltaMinor: decision.budgetDeltaMinor, budgetApplied: false }),
+        };
         const coupon: Coupon = { ...decision.coupon, redemption };
         if ((await deps.coupons.replace(coupon, found!.etag)) === 'conflict') continue;
-        const [purchase] = await Promise.all([
-          recordRedemptionPurchase(deps, request, coupon, redemption, now),
-          decision.budgetDeltaMinor === 0 ? undefined : deps.offers.incrementBudget(coupon.offerId, { discountMinor: decision.budgetDeltaMinor }),
-        ]);
-        return { kind: 'redeemed', coupon, redemption, purchase, replayed: false };
+        await sendRedemptionEvent(deps, request, coupon, redemption);
+        return { kind: 'redeemed', coupon, redemption, replayed: false };
       }
       default: {
         const exhaustive: never = decision;
@@ -364,21 +373,73 @@ export async function redeemCoupon(deps: CouponDeps, request: RedemptionRequest,
   throw contention(`coupon ${code}`);
 }
 
-async function recordRedemptionPurchase(
-  deps: CouponDeps,
-  request: RedemptionRequest,
-  coupon: Coupon,
-  redemption: Redemption,
-  now: Date,
-): Promise<PurchaseStatus> {
-  // The redemption's own time, not `now`: a replay must produce the same purchase, or it would conflict.
-  const input: PurchaseInput = redemptionPurchase(request, coupon, redemption.discountMinor, new Date(redemption.at));
-  // The coupon was unredeemed a moment ago, and erasure deletes unredeemed coupons: no tombstone read needed.
-  const outcome = await deps.purchases.record(toPurchase(input, now), now, { customerKnownLive: true });
+/** The message is a pure function of the request and the stored redemption, so a replay sends the same one. */
+export function redemptionEvent(request: RedemptionRequest, coupon: Coupon, redemption: Redemption): RedemptionEvent {
+  return {
+    type: 'redemption.recorded',
+    code: coupon.code,
+    redemptionId: redemption.redemptionId,
+    offerId: coupon.offerId,
+    // The redemption's own time, not `now`: a replay must produce the same purchase, or it would conflict.
+    purchase: redemptionPurchase(request, coupon, redemption.discountMinor, new Date(redemption.at)),
+    budgetDeltaMinor: redemption.budgetApplied === false ? (redemption.budgetDeltaMinor ?? 0) : 0,
+  };
+}
+
+async function sendRedemptionEvent(deps: RedeemDeps, request: RedemptionRequest, coupon: Coupon, redemption: Redemption): Promise<void> {
+  await deps.bus.send(queues.redemptionEvents.name, { messageId: redemption.redemptionId, subject: 'redemption.recorded', body: redemptionEvent(request, coupon, redemption) });
+}
+
+export type RecordRedemptionOutcome = {
+  purchase: PurchaseStatus;
+  /**
+   * `applied`: this delivery patched the budget; `settled`: nothing (left) to do — zero delta, applied by
+   * an earlier delivery, or the redemption was rolled back before its delta was applied (the rollback
+   * accounted for it); `unknown_coupon`: the coupon is gone.
+   */
+  budget: 'applied' | 'settled' | 'unknown_coupon';
+};
+
+/**
+ * The `redemption-events` consumer: records the redemption's purchase (PurchaseStore.record, the same
+ * idempotency as `POST /api/purchases`) and applies the deferred budget delta, both safe to redeliver.
+ *
+ * The delta is marked applied on the coupon's redemption (`ifMatch`) *before* the budget is patched: a
+ * crash between the two leaves it unapplied for good rather than applying it twice. A redemption's delta
+ * gives back the part of the reservation the discount did not use, so an unapplied delta keeps the budget
+ * more committed than it is — it never lets a campaign overspend (on an offer without a budget limit it only
+ * under-counts the committed discount). Patching first would apply it twice on such a crash.
+ */
+export async function recordRedemption(deps: CouponDeps, event: RedemptionEvent, now: Date): Promise<RecordRedemptionOutcome> {
+  const [purchase, budget] = await Promise.all([recordEventPurchase(deps, event, now), applyDeferredBudget(deps, event)]);
+  return { purchase, budget };
+}
+
+async function recordEventPurchase(deps: CouponDeps, event: RedemptionEvent, now: Date): Promise<PurchaseStatus> {
+  // No `customerKnownLive`: the customer may have been erased since the redemption, so the tombstone decides.
+  const outcome = await deps.purchases.record(toPurchase(event.purchase, now), now);
   if (outcome.kind === 'conflict') {
-    deps.log?.(`redemption ${redemption.redemptionId}: order ${request.orderId} from ${request.source} was already recorded with other content; the purchase was left as it was`);
+    deps.log?.(`redemption ${event.redemptionId}: order ${event.purchase.orderId} from ${event.purchase.source} was already recorded with other content; the purchase was left as it was`);
   }
   return outcome.kind;
+}
+
+async function applyDeferredBudget(deps: CouponDeps, event: RedemptionEvent): Promise<RecordRedemptionOutcome['budget']> {
+  // The message says whether a delta was deferred; when none was, the coupon need not even be read.
+  if (event.budgetDeltaMinor === 0) return 'settled';
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    if (attempt > 0) await backoff(attempt);
+    const found = await deps.coupons.get(event.code);
+    if (!found) return 'unknown_coupon';
+    const redemption = found.value.redemption;
+    if (redemption?.redemptionId !== event.redemptionId || redemption.budgetApplied !== false) return 'settled';
+    const marked: Coupon = { ...found.value, redemption: { ...redemption, budgetApplied: true } };
+    if ((await deps.coupons.replace(marked, found.etag)) === 'conflict') continue;
+    const delta = redemption.budgetDeltaMinor ?? 0;
+    if (delta !== 0) await deps.offers.incrementBudget(found.value.offerId, { discountMinor: delta });
+    return 'applied';
+  }
+  throw contention(`coupon ${event.code}`);
 }
 
 export type ValidateOutcome = { code: string; check: RedemptionCheck; coupon: Coupon | undefined };

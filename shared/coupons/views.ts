@@ -4,7 +4,7 @@ import type { BudgetState } from './budget.js';
 import { couponView, type Coupon, type Redemption } from './coupon.js';
 import type { OfferDocument } from './offer.js';
 import type { CouponProblem } from './problems.js';
-import { publicRedemptionId, type PurchaseStatus } from './service.js';
+import { publicRedemptionId } from './service.js';
 
 /** A coupon problem (problems.ts) as the HTTP layer's one failure kind for domain refusals. */
 export function asFailure(problem: CouponProblem): Failure {
@@ -35,7 +35,7 @@ export function issuedView(coupon: Coupon, now: Date) {
   return { ...couponView(coupon, now), customerId: coupon.customerId, requestId: coupon.requestId };
 }
 
-export function redemptionView(coupon: Coupon, redemption: Redemption, purchase: PurchaseStatus | undefined) {
+export function redemptionView(coupon: Coupon, redemption: Redemption) {
   const money = coupon.terms.currency ?? redemption.currency;
   return {
     redemptionId: publicRedemptionId(coupon.code, redemption.redemptionId),
@@ -48,7 +48,8 @@ export function redemptionView(coupon: Coupon, redemption: Redemption, purchase:
     discount: fromMinorUnits(redemption.discountMinor, money),
     currency: redemption.currency,
     ...(redemption.pointsAwarded === undefined ? {} : { pointsAwarded: redemption.pointsAwarded }),
-    // Only whether the purchase exists, never created/duplicate: a replay must answer exactly as the original.
-    purchaseRecorded: purchase === 'created' || purchase === 'duplicate',
+    // The purchase is recorded asynchronously (redemption-events) and never reported as created/duplicate:
+    // a replay must answer exactly as the original.
+    purchase: 'queued' as const,
   };
 }

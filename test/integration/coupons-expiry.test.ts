@@ -54,6 +54,7 @@ describe('coupons-expire: expired, unused coupons give their budget back', () =>
       json: { code: codes[0], orderId: 'EXP-1', source: 'pos', basketTotal: 40, currency: 'EUR', storeId: 's-1' },
     });
     expect(redeemed.status).toBe(201);
+    await waitIdle(host);
     expect(await budgetUsage()).toEqual({ issued: 3, discountCommitted: 15 });
 
     // Across the 03:30 schedule, but the coupons are still valid until 12:00: the scheduled run releases nothing.

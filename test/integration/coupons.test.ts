@@ -8,7 +8,7 @@ import { repoRoot, startHost, waitIdle, type RunningHost } from '../helpers/loca
 const now = '2026-11-02T12:00:00.000Z';
 
 type CouponBody = { code: string; customerId: string; status: string; expiresAt: string; terms: { tier?: string; value: Record<string, unknown> } };
-type RedemptionBody = { redemptionId: string; code: string; discount: number; redeemedAt: string; purchaseRecorded: boolean };
+type RedemptionBody = { redemptionId: string; code: string; discount: number; redeemedAt: string; purchase: 'queued' };
 
 /**
  * A function module loaded into the host with --functions: the first coupon create of a request whose id
@@ -169,7 +169,7 @@ describe('coupons over HTTP and the queue', () => {
     const first = await redeem('key-1', basket(coupon.code, 'O-1'));
     expect(first.status).toBe(201);
     const body = (await first.json()) as RedemptionBody;
-    expect(body).toMatchObject({ code: coupon.code, discount: 5, purchaseRecorded: true });
+    expect(body).toMatchObject({ code: coupon.code, discount: 5, purchase: 'queued' });
 
     const replay = await redeem('key-1', basket(coupon.code, 'O-1'));
     expect(replay.status).toBe(201);
@@ -184,6 +184,8 @@ describe('coupons over HTTP and the queue', () => {
     expect(second.status).toBe(409);
     expect(await second.json()).toMatchObject({ reason: 'already_redeemed' });
 
+    // The purchase is recorded by the redemption-events consumer.
+    await waitIdle(host);
     const purchases = await purchasesOf('red-1');
     expect(purchases).toHaveLength(1);
     expect(purchases[0]).toMatchObject({ orderId: 'O-1', total: 45, couponCodes: [coupon.code] });
@@ -196,6 +198,7 @@ describe('coupons over HTTP and the queue', () => {
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+    await waitIdle(host);
     expect(await purchasesOf('race-1')).toHaveLength(1);
   });
 

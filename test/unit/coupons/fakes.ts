@@ -6,7 +6,9 @@ import type { CouponCode } from '../../../shared/coupons/code.js';
 import type { Coupon } from '../../../shared/coupons/coupon.js';
 import type { Holdings } from '../../../shared/coupons/holdings.js';
 import { Offer, type OfferDocument } from '../../../shared/coupons/offer.js';
-import type { CouponDeps } from '../../../shared/coupons/service.js';
+import { RedemptionEvent } from '../../../shared/coupons/redemption-events.js';
+import { recordRedemption, type CouponDeps, type RecordRedemptionOutcome, type RedeemDeps } from '../../../shared/coupons/service.js';
+import type { OutboundMessage } from '../../../shared/messaging/bus.js';
 import type { CouponRepository, OfferRepository, Versioned, WriteOutcome } from '../../../shared/coupons/store.js';
 import { nextCode, t0 } from './fixtures.js';
 
@@ -19,6 +21,8 @@ import { nextCode, t0 } from './fixtures.js';
  *
  * Every write is logged in `writes`; `fault` injects a crash before or after a write reaches the store, and
  * `pause` holds an operation until the test releases it (to interleave concurrent callers deterministically).
+ * The bus records every message sent (`sent`) and queues it with Service Bus duplicate detection (a messageId
+ * seen before is dropped); `deliver` runs the redemption-events consumer on what is queued.
  */
 
 export type Op =
@@ -33,6 +37,7 @@ export type Op =
   | 'idempotency.complete'
   | 'idempotency.forget'
   | 'purchase.record'
+  | 'bus.send'
   | 'coupon.get';
 
 export interface WriteRecord {
@@ -80,6 +85,11 @@ export class FakeWorld {
   readonly purchases = new Map<string, Purchase>();
   readonly customerDocs = new Map<string, Record<string, unknown>>();
   readonly tombstones = new Map<string, string>();
+  /** Every message sent, duplicates included. */
+  readonly sent: { queue: string; message: OutboundMessage }[] = [];
+  /** Accepted by duplicate detection and not yet delivered. */
+  readonly queued: { queue: string; message: OutboundMessage }[] = [];
+  private readonly seenMessageIds = new Set<string>();
 
   /** Codes handed out by `newCode`, in order; when empty, fresh distinct codes from the fixtures. */
   readonly codeQueue: CouponCode[] = [];
@@ -336,8 +346,39 @@ export class FakeWorld {
     },
   };
 
-  deps(): CouponDeps {
+  readonly bus: RedeemDeps['bus'] = {
+    send: async (queue, messages) => {
+      for (const message of Array.isArray(messages) ? messages : [messages]) {
+        const key = `${queue}\n${message.messageId}`;
+        await this.write('bus.send', key, message, () => {
+          this.sent.push({ queue, message: copy(message) });
+          if (this.seenMessageIds.has(key)) return 'duplicate';
+          this.seenMessageIds.add(key);
+          this.queued.push({ queue, message: copy(message) });
+          return 'queued';
+        });
+      }
+    },
+  };
+
+  /**
+   * Delivers every queued redemption-events message to the consumer, in order. A delivery that throws stays
+   * queued (as an abandoned Service Bus message would) and the error is rethrown.
+   */
+  async deliver(now: Date): Promise<RecordRedemptionOutcome[]> {
+    const outcomes: RecordRedemptionOutcome[] = [];
+    while (this.queued.length > 0) {
+      const next = this.queued[0]!;
+      if (next.queue !== 'redemption-events') throw new Error(`no consumer for queue ${next.queue} in the fakes`);
+      outcomes.push(await recordRedemption(this.deps(), RedemptionEvent.parse(next.message.body), now));
+      this.queued.shift();
+    }
+    return outcomes;
+  }
+
+  deps(): RedeemDeps {
     return {
+      bus: this.bus,
       coupons: this.couponRepository,
       offers: this.offerRepository,
       idempotency: this.idempotency,

@@ -5,6 +5,7 @@ import type { Coupon } from '../../../shared/coupons/coupon.js';
 import { eraseCustomerCoupons } from '../../../shared/coupons/erasure.js';
 import { expiryRelease, reservationsToRelease } from '../../../shared/coupons/expiry.js';
 import { holdingsId, type Holdings } from '../../../shared/coupons/holdings.js';
+import { RedemptionEvent } from '../../../shared/coupons/redemption-events.js';
 import type { IssueCouponRequest, RedemptionRequest } from '../../../shared/coupons/requests.js';
 import type { PurchaseInput } from '../../../shared/purchases/schema.js';
 import {
@@ -12,6 +13,7 @@ import {
   issueCoupon,
   parsePublicRedemptionId,
   publicRedemptionId,
+  recordRedemption,
   redeemCoupon,
   redeemForOrder,
   releaseExpiredReservations,
@@ -210,16 +212,96 @@ describe('redeemCoupon', () => {
     return { w, coupon };
   }
 
-  it('redeems once: marks the coupon, records the purchase, moves the budget from the reservation to the discount', async () => {
+  it('redeems once: marks the coupon and queues one message; its consumer records the purchase and moves the budget from the reservation to the discount', async () => {
     const { w, coupon } = await setup();
     expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 2000 });
+    const writesBefore = w.writes.length;
     const outcome = redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1)));
-    expect(outcome).toMatchObject({ replayed: false, purchase: 'created', redemption: { discountMinor: 500, orderId: 'O-1', at: at(1).toISOString() } });
-    expect(w.coupon(coupon.code)).toMatchObject({ status: 'redeemed', redemption: { discountMinor: 500 } });
+    expect(outcome).toMatchObject({ replayed: false, redemption: { discountMinor: 500, orderId: 'O-1', at: at(1).toISOString() } });
+    expect(w.coupon(coupon.code)).toMatchObject({ status: 'redeemed', redemption: { discountMinor: 500, budgetDeltaMinor: -1500, budgetApplied: false } });
+    // The hot path: claim, coupon replace, one message; purchase and budget wait for the consumer.
+    expect(w.writes.slice(writesBefore).map((x) => x.op)).toEqual(['idempotency.claim', 'coupon.replace', 'bus.send']);
+    expect(w.budget('ten')).toMatchObject({ issuedCount: 1, discountCommittedMinor: 2000 });
+    expect(w.purchases.size).toBe(0);
+    expect(w.sent).toEqual([
+      {
+        queue: 'redemption-events',
+        message: expect.objectContaining({
+          messageId: outcome.redemption.redemptionId,
+          body: expect.objectContaining({ code: coupon.code, redemptionId: outcome.redemption.redemptionId, offerId: 'ten', budgetDeltaMinor: -1500 }),
+        }),
+      },
+    ]);
+
+    expect(await w.deliver(at(1))).toEqual([{ purchase: 'created', budget: 'applied' }]);
     expect(w.budget('ten')).toMatchObject({ issuedCount: 1, discountCommittedMinor: 500 });
+    expect(w.coupon(coupon.code)).toMatchObject({ redemption: { budgetApplied: true } });
     const purchase = w.purchases.get('pos\nO-1');
-    expect(purchase).toMatchObject({ customerId: 'c-1', totalMinor: 4500, couponCodes: [coupon.code] });
+    expect(purchase).toMatchObject({ customerId: 'c-1', totalMinor: 4500, couponCodes: [coupon.code], occurredAt: at(1).toISOString() });
     expect(parsePublicRedemptionId(publicRedemptionId(coupon.code, outcome.redemption.redemptionId))).toEqual({ code: coupon.code, redemptionId: outcome.redemption.redemptionId });
+  });
+
+  it('a redelivered message (twice more) records one purchase and applies the budget delta once', async () => {
+    const { w, coupon } = await setup();
+    redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1)));
+    const event = RedemptionEvent.parse(w.sent[0]!.message.body);
+    expect(await recordRedemption(w.deps(), event, at(1))).toEqual({ purchase: 'created', budget: 'applied' });
+    expect(await recordRedemption(w.deps(), event, at(2))).toEqual({ purchase: 'duplicate', budget: 'settled' });
+    expect(await recordRedemption(w.deps(), event, at(3))).toEqual({ purchase: 'duplicate', budget: 'settled' });
+    expect(w.purchases.size).toBe(1);
+    expect(w.writesOf('budget.increment')).toHaveLength(1);
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 500 });
+  });
+
+  it('a delta of zero queues a message whose consumer only records the purchase (no coupon read or mark)', async () => {
+    const w = world();
+    const coupon = await issueOk(w, request());
+    redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1)));
+    expect(w.coupon(coupon.code)?.redemption).not.toHaveProperty('budgetApplied');
+    const replacesBefore = w.writesOf('coupon.replace').length;
+    expect(await w.deliver(at(1))).toEqual([{ purchase: 'created', budget: 'settled' }]);
+    expect(w.writesOf('coupon.replace')).toHaveLength(replacesBefore);
+    expect(w.budget('five')).toMatchObject({ issuedCount: 1, discountCommittedMinor: 500 });
+  });
+
+  it('a crash in the consumer before its mark: the redelivery converges (one purchase, delta applied once)', async () => {
+    const { w, coupon } = await setup();
+    redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1)));
+    w.fault('coupon.replace', 'before');
+    await expect(w.deliver(at(1))).rejects.toBeInstanceOf(InjectedCrash);
+    expect(w.queued).toHaveLength(1);
+    expect(await w.deliver(at(2))).toEqual([{ purchase: 'duplicate', budget: 'applied' }]);
+    expect(w.purchases.size).toBe(1);
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 500 });
+  });
+
+  it('a crash in the consumer after the purchase claim and after the mark: the redelivery records the purchase and never applies the delta twice', async () => {
+    const { w, coupon } = await setup();
+    redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1)));
+    w.fault('purchase.record', 'after');
+    w.fault('coupon.replace', 'after');
+    await expect(w.deliver(at(1))).rejects.toBeInstanceOf(InjectedCrash);
+    // Marked but not patched: the budget keeps the whole reservation (conservative, never overspent).
+    expect(w.coupon(coupon.code)).toMatchObject({ redemption: { budgetApplied: true } });
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 2000 });
+    expect(await w.deliver(at(2))).toEqual([{ purchase: 'duplicate', budget: 'settled' }]);
+    expect(await recordRedemption(w.deps(), RedemptionEvent.parse(w.sent[0]!.message.body), at(3))).toEqual({ purchase: 'duplicate', budget: 'settled' });
+    expect(w.purchases.size).toBe(1);
+    expect(w.writesOf('budget.increment')).toHaveLength(0);
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 2000 });
+  });
+
+  it('a crash between the coupon replace and the send is healed by the replay, which sends the same message', async () => {
+    const { w, coupon } = await setup();
+    w.fault('bus.send', 'before');
+    await expect(redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1))).rejects.toBeInstanceOf(InjectedCrash);
+    expect(w.coupon(coupon.code)?.status).toBe('redeemed');
+    expect(w.sent).toHaveLength(0);
+    const replay = redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1)));
+    expect(replay.replayed).toBe(true);
+    expect(w.sent.map((x) => x.message.messageId)).toEqual([replay.redemption.redemptionId]);
+    expect(await w.deliver(at(1))).toEqual([{ purchase: 'created', budget: 'applied' }]);
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 500 });
   });
 
   it('accepts the code as people type it (grouped, lower case)', async () => {
@@ -236,11 +318,15 @@ describe('redeemCoupon', () => {
     const budget = w.budget('ten');
     const writesBefore = w.writes.length;
     const again = redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(2)));
-    expect(again).toEqual({ ...first, purchase: 'duplicate', replayed: true });
-    expect(w.writes.slice(writesBefore).filter((x) => x.op !== 'purchase.record' && !(x.op === 'idempotency.claim' && x.outcome === 'replay'))).toEqual([]);
+    expect(again).toEqual({ ...first, replayed: true });
+    // The same message again (same messageId and body): duplicate detection drops it.
+    expect(w.writes.slice(writesBefore).filter((x) => !(x.op === 'bus.send' && x.outcome === 'duplicate') && !(x.op === 'idempotency.claim' && x.outcome === 'replay'))).toEqual([]);
+    expect(w.sent[1]).toEqual(w.sent[0]);
     expect(w.coupon(coupon.code)).toEqual(stored);
     expect(w.budget('ten')).toEqual(budget);
+    expect(await w.deliver(at(2))).toHaveLength(1);
     expect(w.purchases.size).toBe(1);
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 500 });
   });
 
   it('the same key with a different body is refused as key reuse and changes nothing', async () => {
@@ -291,6 +377,7 @@ describe('redeemCoupon', () => {
     expect(outcomes.map((o) => o.kind).sort()).toEqual(['redeemed', 'refused']);
     expect(outcomes.find((o) => o.kind === 'refused')).toMatchObject({ reason: 'already_redeemed' });
     expect(w.writesOf('coupon.replace').map((x) => x.outcome).sort()).toEqual(['conflict', 'ok']);
+    await w.deliver(at(1));
     expect(w.purchases.size).toBe(1);
     expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 500 });
   });
@@ -299,6 +386,8 @@ describe('redeemCoupon', () => {
     const { w, coupon } = await setup();
     const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => redeemCoupon(w.deps(), redemption(coupon.code, { orderId: `O-${i}` }), `key-${i}`, at(1))));
     expect(outcomes.filter((o) => o.kind === 'redeemed')).toHaveLength(1);
+    expect(w.sent).toHaveLength(1);
+    await w.deliver(at(1));
     expect(w.purchases.size).toBe(1);
     expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 500 });
   });
@@ -348,6 +437,26 @@ describe('rollbackRedemption', () => {
     redeemed(await redeemCoupon(w.deps(), redemption(coupon.code, { orderId: 'O-2' }), 'key-2', at(3)));
   });
 
+  it('rolled back after its message was consumed: the budget gets the reservation back once', async () => {
+    const { w, coupon, id } = await redeemedCoupon();
+    await w.deliver(at(1));
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 500 });
+    await rollbackRedemption(w.deps(), code(coupon.code), id, at(2));
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 2000 });
+  });
+
+  it('rolled back before its message was consumed: the consumer leaves the budget alone and still records the purchase', async () => {
+    const { w, coupon, id } = await redeemedCoupon();
+    await rollbackRedemption(w.deps(), code(coupon.code), id, at(2));
+    expect(w.writesOf('budget.increment')).toHaveLength(0);
+    expect(await w.deliver(at(2))).toEqual([{ purchase: 'created', budget: 'settled' }]);
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 2000 });
+    // Redeemed again under another key: its own delta, applied by its own message.
+    redeemed(await redeemCoupon(w.deps(), redemption(coupon.code, { orderId: 'O-2' }), 'key-2', at(3)));
+    await w.deliver(at(3));
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 500 });
+  });
+
   it('of an expired coupon: rolled back but not usable, and its reservation can then be released by expiry', async () => {
     const { w, coupon, id } = await redeemedCoupon();
     const outcome = await rollbackRedemption(w.deps(), code(coupon.code), id, at(40));
@@ -371,10 +480,20 @@ describe('redeemForOrder', () => {
   const order = (overrides: Partial<PurchaseInput> = {}): PurchaseInput =>
     ({ orderId: 'S-1', source: 'shopify', customerId: 'shop-c', occurredAt: at(1).toISOString(), total: 45, currency: 'EUR', channel: 'shop', type: 'purchase', items: [], ...overrides }) as PurchaseInput;
 
+  it('a shop redemption rolled back (refund) gives the reservation back', async () => {
+    const w = world();
+    const coupon = await issueOk(w, request({ offerId: 'ten' }));
+    await redeemForOrder(w.deps(), order(), code(coupon.code), 'r_shop1', 5, at(1));
+    await rollbackRedemption(w.deps(), code(coupon.code), 'r_shop1', at(2));
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 2000 });
+  });
+
   it('marks the code used once; a replayed webhook is reported as such; another order is refused', async () => {
     const w = world();
     const coupon = await issueOk(w, request({ offerId: 'ten' }));
     expect(await redeemForOrder(w.deps(), order(), code(coupon.code), 'r_shop1', 5, at(1))).toEqual({ code: coupon.code, redemptionId: 'r_shop1', status: 'redeemed', discountMinor: 500 });
+    // Synchronous (the webhook records its purchase itself): no message, the budget moved already.
+    expect(w.sent).toEqual([]);
     expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 500 });
     const writesBefore = w.writes.length;
     expect(await redeemForOrder(w.deps(), order(), code(coupon.code), 'r_shop1', 5, at(1))).toMatchObject({ status: 'replayed', discountMinor: 500 });
