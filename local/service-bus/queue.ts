@@ -5,6 +5,7 @@ import type {
   ApplicationProperties,
   DeadLetteredMessage,
   LocalQueueSpec,
+  MessageView,
   QueueStats,
   ReceivedMessage,
   SettleResult,
@@ -210,22 +211,25 @@ export class LocalQueue {
   }
 
   private received(message: StoredMessage, lock: Lock): ReceivedMessage {
-    const received: ReceivedMessage = {
+    return { ...this.view(message), lockToken: lock.token, lockedUntil: new Date(lock.untilMs) };
+  }
+
+  /** The outside view of a stored message, live or dead-lettered (both keep the same fields). */
+  private view(message: StoredMessage | PersistedDeadLetter): MessageView {
+    const view: MessageView = {
       queue: this.spec.name,
       messageId: message.messageId,
-      // Each delivery gets its own copy: a handler that mutates the body must not change what a retry sees.
+      // Each view gets its own copy: a handler that mutates the body must not change what a retry sees.
       body: structuredClone(message.body),
       applicationProperties: { ...message.applicationProperties },
       enqueuedTimeUtc: new Date(message.enqueuedMs),
       sequenceNumber: message.seq,
       deliveryCount: message.deliveryCount,
-      lockToken: lock.token,
-      lockedUntil: new Date(lock.untilMs),
     };
-    if (message.subject !== undefined) received.subject = message.subject;
-    if (message.correlationId !== undefined) received.correlationId = message.correlationId;
-    if (message.scheduledMs !== undefined) received.scheduledEnqueueTimeUtc = new Date(message.scheduledMs);
-    return received;
+    if (message.subject !== undefined) view.subject = message.subject;
+    if (message.correlationId !== undefined) view.correlationId = message.correlationId;
+    if (message.scheduledMs !== undefined) view.scheduledEnqueueTimeUtc = new Date(message.scheduledMs);
+    return view;
   }
 
   private holder(lockToken: string): StoredMessage | undefined {
@@ -333,24 +337,12 @@ export class LocalQueue {
   }
 
   peekDeadLetters(): DeadLetteredMessage[] {
-    return [...this.deadLetters.values()].map((dead) => {
-      const message: DeadLetteredMessage = {
-        queue: this.spec.name,
-        messageId: dead.messageId,
-        body: structuredClone(dead.body),
-        applicationProperties: { ...dead.applicationProperties },
-        enqueuedTimeUtc: new Date(dead.enqueuedMs),
-        sequenceNumber: dead.seq,
-        deliveryCount: dead.deliveryCount,
-        deadLetterReason: dead.reason,
-        deadLetterErrorDescription: dead.description,
-        deadLetteredTimeUtc: new Date(dead.deadLetteredMs),
-      };
-      if (dead.subject !== undefined) message.subject = dead.subject;
-      if (dead.correlationId !== undefined) message.correlationId = dead.correlationId;
-      if (dead.scheduledMs !== undefined) message.scheduledEnqueueTimeUtc = new Date(dead.scheduledMs);
-      return message;
-    });
+    return [...this.deadLetters.values()].map((dead) => ({
+      ...this.view(dead),
+      deadLetterReason: dead.reason,
+      deadLetterErrorDescription: dead.description,
+      deadLetteredTimeUtc: new Date(dead.deadLetteredMs),
+    }));
   }
 
   toPersisted(nowMs: number): PersistedQueue {

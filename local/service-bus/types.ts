@@ -18,8 +18,8 @@ export const defaultQueueSpec = {
 /** Service Bus Standard tier limit for one message; the local transport refuses what Azure would refuse. */
 export const defaultMaxMessageSizeBytes = 256 * 1024;
 
-/** A message as a receiver sees it while holding its lock. */
-export interface ReceivedMessage {
+/** What every outside view of a message shows, whether delivered or dead-lettered. */
+export interface MessageView {
   queue: string;
   messageId: string;
   body: unknown;
@@ -31,6 +31,10 @@ export interface ReceivedMessage {
   sequenceNumber: number;
   /** 1 on the first delivery, as the Functions trigger reports it. */
   deliveryCount: number;
+}
+
+/** A message as a receiver sees it while holding its lock. */
+export interface ReceivedMessage extends MessageView {
   lockToken: string;
   lockedUntil: Date;
 }
@@ -58,17 +62,7 @@ export type ServiceBusTriggerMetadata = {
   correlationId?: string;
 };
 
-export interface DeadLetteredMessage {
-  queue: string;
-  messageId: string;
-  body: unknown;
-  subject?: string;
-  correlationId?: string;
-  applicationProperties: ApplicationProperties;
-  enqueuedTimeUtc: Date;
-  scheduledEnqueueTimeUtc?: Date;
-  sequenceNumber: number;
-  deliveryCount: number;
+export interface DeadLetteredMessage extends MessageView {
   deadLetterReason: string;
   deadLetterErrorDescription: string;
   deadLetteredTimeUtc: Date;
