@@ -12,11 +12,11 @@ import { VirtualClock, systemClock, type Clock } from '../shared/clock.js';
 import { containers, queues } from '../shared/resources.js';
 import { configureRuntime, runtime } from '../shared/runtime.js';
 import { SettingsError, settingNames } from '../shared/settings.js';
-import { startAzurite } from './azurite.js';
+import { AzuriteError, startAzurite } from './azurite.js';
 import { localCosmosClientOptions } from './cosmos/client-options.js';
-import { ensureDatabase, startCosmosEmulator } from './cosmos/emulator.js';
+import { CosmosEmulatorError, ensureDatabase, startCosmosEmulator } from './cosmos/emulator.js';
 import { installFunctionsCore, registry } from './functions-core.js';
-import { LocalHost } from './host.js';
+import { LocalHost, PortInUseError } from './host.js';
 import { LocalServiceBus } from './service-bus/transport.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -250,7 +250,8 @@ async function main() {
   try {
     running = await start(options);
   } catch (error) {
-    const known = error instanceof SettingsError || error instanceof UsageError || (error as Error).name?.endsWith('Error') && !(error as Error).stack?.includes('node_modules');
+    // Errors meant for the person at the terminal print their message alone; anything else is a bug: show its stack.
+    const known = [SettingsError, UsageError, PortInUseError, CosmosEmulatorError, AzuriteError].some((type) => error instanceof type);
     console.error(`\nwinback could not start: ${(error as Error).message}`);
     if (!known || process.env['WINBACK_DEBUG']) console.error((error as Error).stack);
     process.exit(1);

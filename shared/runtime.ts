@@ -4,7 +4,7 @@ import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identi
 import { systemClock, type Clock } from './clock.js';
 import type { MessageBus } from './messaging/bus.js';
 import { ServiceBusMessageBus } from './messaging/service-bus.js';
-import { containers, type ContainerName } from './resources.js';
+import type { ContainerName } from './resources.js';
 import { loadSettings, type Settings } from './settings.js';
 import { AzureBlobStore, type BlobStore } from './storage/blobs.js';
 
@@ -79,7 +79,6 @@ function buildRuntime(): Runtime {
   };
 }
 
-export const containerNames = Object.values(containers).map((c) => c.name);
 
 // Fail at startup, naming the bad setting, rather than on the first request.
 app.hook.appStart(() => {
