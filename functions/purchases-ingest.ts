@@ -19,7 +19,13 @@ type ItemOutcome =
 async function ingestOne(raw: unknown, pointer: string, now: Date): Promise<ItemOutcome> {
   const parsed = PurchaseInput.safeParse(raw);
   if (!parsed.success) {
-    return { status: 'invalid', httpStatus: 400, errors: fieldErrors(parsed.error, pointer ? pointer.split('/').slice(1) : []) };
+    const errors = fieldErrors(parsed.error, pointer ? pointer.split('/').slice(1) : []);
+    // Name every offending field at once: a well-formed timestamp in the future is wrong too.
+    const occurredAt = typeof raw === 'object' && raw !== null ? (raw as { occurredAt?: unknown }).occurredAt : undefined;
+    if (typeof occurredAt === 'string' && !errors.some((e) => e.pointer === `${pointer}/occurredAt`)) {
+      errors.push(...temporalIssues({ occurredAt }, now, pointer));
+    }
+    return { status: 'invalid', httpStatus: 400, errors };
   }
   const temporal = temporalIssues(parsed.data, now, pointer);
   if (temporal.length > 0) return { status: 'invalid', httpStatus: 400, errors: temporal };

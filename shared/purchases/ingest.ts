@@ -17,7 +17,7 @@ export function customerBucket(customerId: string): number {
 }
 
 /** Facts about the input that depend on `now`, which a schema alone cannot judge. */
-export function temporalIssues(input: PurchaseInput, now: Date, pointerPrefix = ''): FieldError[] {
+export function temporalIssues(input: Pick<PurchaseInput, 'occurredAt'>, now: Date, pointerPrefix = ''): FieldError[] {
   const occurred = Date.parse(input.occurredAt);
   if (occurred > now.getTime() + maxClockSkewMs) {
     return [{ pointer: `${pointerPrefix}/occurredAt`, message: 'lies in the future (beyond 5 minutes of clock skew)' }];

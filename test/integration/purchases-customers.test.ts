@@ -90,6 +90,7 @@ describe('purchases and customers over HTTP', () => {
       { body: purchase({ customerId: 'C-bad', items: [{ sku: 'X', quantity: -1, unitPrice: 1 }] }), pointers: ['/items/0/quantity'] },
       { body: purchase({ customerId: 'C-bad', currency: 'XYZ' }), pointers: ['/currency'] },
       { body: purchase({ customerId: 'C-bad', occurredAt: '2027-01-01T00:00:00Z' }), pointers: ['/occurredAt'] },
+      { body: purchase({ customerId: 'C-bad', occurredAt: '2027-01-01T00:00:00Z', total: -1 }), pointers: ['/occurredAt', '/total'] },
       { body: purchase({ customerId: 'C-bad', surprise: true }), pointers: ['/surprise'] },
       { body: purchase({ customerId: 'C-bad', total: 59.901 }), pointers: ['/total'] },
       { body: purchase({ customerId: 'C-bad', type: 'refund' }), pointers: ['/originalOrderId'] },
