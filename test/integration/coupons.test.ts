@@ -296,7 +296,9 @@ describe('coupons over HTTP and the queue', () => {
     shuffle(tasks);
     const results = await pool(tasks, 64, async ({ code, i, racer }) => {
       const response = await redeem(`mass-key-${i}-${racer}`, basket(code, `MASS-${i}-${racer}`));
-      return { code, status: response.status };
+      // The body is kept for anything unexpected, so a failure says what the host answered.
+      const unexpected = response.status !== 201 && response.status !== 409;
+      return { code, status: response.status, ...(unexpected ? { body: await response.text() } : {}) };
     });
     const wins = new Map<string, number>();
     for (const r of results) if (r.status === 201) wins.set(r.code, (wins.get(r.code) ?? 0) + 1);
