@@ -71,6 +71,10 @@ async function start(): Promise<void> {
   installAccountHook();
   const cosmosServer = require('@vercel/cosmosdb-server') as typeof import('@vercel/cosmosdb-server');
   const server: Server = cosmosServer.createHttpsServer({ keepAlive: true });
+  // The SDK's keep-alive agent keeps idle sockets without a timeout of its own; a server closing them after
+  // Node's default 5 s races a request sent on the same socket, which then fails with ECONNRESET (writes are
+  // not retried). On loopback, idle sockets cost nothing: keep them until stop() closes every connection.
+  server.keepAliveTimeout = 0;
   let restored: SnapshotCounts = { databases: 0, containers: 0, items: 0 };
   let restoreError: unknown;
   server.on('listening', () => {
