@@ -2,7 +2,9 @@ import { eraseCustomerCoupons } from './coupons/erasure.js';
 import type { CouponDeps } from './coupons/service.js';
 import { CosmosCouponRepository, CosmosOfferRepository } from './coupons/store.js';
 import { CustomerStore } from './customers/store.js';
+import { DayClock } from './analytics/days.js';
 import { IdempotencyStore } from './idempotency.js';
+import { KpiStore } from './kpis/store.js';
 import { PurchaseStore } from './purchases/store.js';
 import { containers } from './resources.js';
 import { runtime, type Runtime } from './runtime.js';
@@ -18,6 +20,8 @@ export interface Services {
   coupons: CouponDeps;
   /** Finds the purchase a Shopify refund belongs to. */
   orders: CosmosOrderLookup;
+  /** The KPI read model (outcome documents and counters per journey). */
+  kpis: KpiStore;
 }
 
 let cached: { runtime: Runtime; services: Services } | undefined;
@@ -45,6 +49,7 @@ export function services(): Services {
     purchases,
   };
   const orders = new CosmosOrderLookup(rt.container(containers.idempotency.name), rt.container(containers.purchases.name));
-  cached = { runtime: rt, services: { runtime: rt, idempotency, customers, purchases, coupons, orders } };
+  const kpis = new KpiStore(rt.container(containers.kpis.name), new DayClock(rt.settings.retailerTimeZone));
+  cached = { runtime: rt, services: { runtime: rt, idempotency, customers, purchases, coupons, orders, kpis } };
   return cached.services;
 }

@@ -31,6 +31,16 @@ export const KpiEvent = z.discriminatedUnion('type', [
     preSpendMinor: z.number().int(),
     currency: z.string().length(3).nullable(),
     analysis: z.enum(['fixedHorizon', 'sequential']).default('fixedHorizon'),
+    /**
+     * Optional (added by the KPI read model): the channel the journey planned for the customer at entry
+     * (e.g. their preferred channel with consent), a pre-treatment attribute, so `GET /api/kpis?channel=`
+     * selects the same kind of customer in every arm, holdout included.
+     */
+    channel: z.string().min(1).max(32).nullable().optional(),
+    /** Optional: the configured split of this version, arm name (and 'control') → weight, for the sample-ratio check. */
+    split: z.record(z.string().min(1).max(64), z.number().min(0)).optional(),
+    /** Optional: whether this arm's steps issue a coupon (message + coupon vs message only in three-arm journeys). */
+    armIssuesCoupon: z.boolean().optional(),
   }),
   z.object({ ...base, type: z.literal('messaged'), channel: z.string().min(1).max(32), at: z.iso.datetime({ offset: true }) }),
   z.object({ ...base, type: z.literal('couponIssued'), code: z.string().min(1), offerId: z.string().min(1), at: z.iso.datetime({ offset: true }) }),
