@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devAccountKey, devAccountName } from '../../local/azurite.js';
 import { mapWithConcurrency } from '../../shared/concurrency.js';
 import { startHost, waitIdle, type RunningHost } from '../helpers/local-host.js';
-import { dayOfEvents, scenarioJourney, shuffledWithDuplicates } from '../unit/kpis/scenario.js';
+import { dayOfEvents, scenarioJourney, shuffledWithDuplicates } from '../../bench/kpis-scenario.js';
 
 const start = '2026-12-20T09:00:00.000Z';
 const hostEnv = { SEGMENTS_SCHEDULE: '0 0 2 * * *' };

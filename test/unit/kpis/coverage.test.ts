@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareProportions, compareRevenue, revenueCap, type Analysis } from '../../../shared/kpis/stats/compare.js';
 import { addToHistogram, type SpendHistogram } from '../../../shared/kpis/stats/winsor.js';
-import { seededRandom, type Random } from '../../helpers/random.js';
+import { seededRandom, type Random } from '../../../bench/random.js';
 
 const report = (name: string, value: number) => console.log(`coverage ${name}: ${(value * 100).toFixed(1)} %`);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { meanDifference, welchDf } from '../../../shared/kpis/stats/means.js';
 import { momentsOf } from '../../../shared/kpis/stats/moments.js';
 import { histogramOf, poolCap, winsorizedMoments } from '../../../shared/kpis/stats/winsor.js';
-import { seededRandom } from '../../helpers/random.js';
+import { seededRandom } from '../../../bench/random.js';
 
 describe('Welch interval', () => {
   // Welch's t-test, worked example 1 of its Wikipedia article (two samples of 15): t = −2.46, ν ≈ 25.0, p ≈ 0.021.

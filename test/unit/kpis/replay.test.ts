@@ -14,7 +14,7 @@ import { containers } from '../../../shared/resources.js';
 import { localCosmosClientOptions } from '../../../local/cosmos/client-options.js';
 import { ensureDatabase, startCosmosEmulator, type CosmosEmulator } from '../../../local/cosmos/emulator.js';
 import { compileWorkerIfStale } from '../emulators/compiled-worker.js';
-import { dayOfEvents, scenarioJourney, shuffledWithDuplicates } from './scenario.js';
+import { dayOfEvents, scenarioJourney, shuffledWithDuplicates } from '../../../bench/kpis-scenario.js';
 
 const now = new Date('2026-12-15T09:00:00Z');
 

@@ -5,7 +5,7 @@ import { dailyCsv, buildDaily } from '../../../shared/kpis/daily.js';
 import type { KpiEvent } from '../../../shared/kpis/events.js';
 import { applyKpiEvent, contributionOf, type OutcomeDocument } from '../../../shared/kpis/outcome.js';
 import { buildReport, KpiQuery } from '../../../shared/kpis/report.js';
-import { dayOfEvents, scenarioJourney } from './scenario.js';
+import { dayOfEvents, scenarioJourney } from '../../../bench/kpis-scenario.js';
 
 const now = new Date('2026-12-20T09:00:00Z');
 const days = new DayClock('UTC');

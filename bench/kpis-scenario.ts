@@ -1,5 +1,5 @@
-import type { KpiEvent } from '../../../shared/kpis/events.js';
-import { seededRandom } from '../../helpers/random.js';
+import type { KpiEvent } from '../shared/kpis/events.js';
+import { seededRandom } from './random.js';
 
 /**
  * A day of KPI events for a three-arm journey (control / message / message + coupon), with the truth every

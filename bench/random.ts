@@ -1,4 +1,4 @@
-/** Seeded draws for simulation tests: the same populations on every run. */
+/** Seeded draws for simulation tests and benchmarks: the same populations on every run. */
 export interface Random {
   uniform(): number;
   normal(): number;
