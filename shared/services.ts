@@ -32,12 +32,14 @@ export function services(): Services {
   const idempotency = new IdempotencyStore(rt.container(containers.idempotency.name));
   const couponRepository = new CosmosCouponRepository(rt.container(containers.coupons.name));
   const offerRepository = new CosmosOfferRepository(rt.container(containers.offers.name));
+  const kpis = new KpiStore(rt.container(containers.kpis.name), new DayClock(rt.settings.retailerTimeZone));
   const customers = new CustomerStore(
     rt.container(containers.customers.name),
     rt.container(containers.purchases.name),
     rt.container(containers.idempotency.name),
     async (customerId, anonymousId) => {
       await eraseCustomerCoupons(couponRepository, offerRepository, customerId, anonymousId);
+      await kpis.eraseCustomer(customerId, anonymousId, rt.clock.now());
     },
   );
   const purchases = new PurchaseStore(rt.container(containers.purchases.name), idempotency, customers);
@@ -49,7 +51,6 @@ export function services(): Services {
     purchases,
   };
   const orders = new CosmosOrderLookup(rt.container(containers.idempotency.name), rt.container(containers.purchases.name));
-  const kpis = new KpiStore(rt.container(containers.kpis.name), new DayClock(rt.settings.retailerTimeZone));
   cached = { runtime: rt, services: { runtime: rt, idempotency, customers, purchases, coupons, orders, kpis } };
   return cached.services;
 }

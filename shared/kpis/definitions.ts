@@ -29,7 +29,7 @@ export const definitions = {
     formula: 'absolute = rateArm − rateAgainst; relative = absolute ÷ rateAgainst',
   },
   'comparisons.revenuePerEnrolled': {
-    text: `Difference in revenue per enrolled customer, arm minus \`against\`, on revenue winsorized at the ${winsorPercentile * 100}th percentile of positive per-customer revenue pooled over all arms of the answer (rounded up to a 5 % histogram bucket edge), CUPED-adjusted on pre-period spend; Welch 95 % interval (fixedHorizon) or a confidence sequence (sequential). varianceReduction is the share of the variance of the difference that CUPED removed.`,
+    text: `Difference in revenue per enrolled customer, arm minus \`against\`, on revenue winsorized at the ${winsorPercentile * 100}th percentile of positive per-customer revenue pooled over all arms of the answer (rounded up to a 5 % histogram bucket edge), CUPED-adjusted on pre-period spend; Welch 95 % interval (fixedHorizon) or a confidence sequence (sequential). varianceReduction is the share of the variance of the difference that CUPED removed. ci95 is [null, null] while an arm has fewer than 2 customers.`,
     formula: 'yᵢ* = min(yᵢ, cap) − θ (xᵢ − x̄), θ = pooled within-arm Cov(x, y) ÷ Var(x); absolute = mean(y*)arm − mean(y*)against',
   },
   'comparisons.incrementalRevenueNetOfDiscount': {

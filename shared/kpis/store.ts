@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Container, OperationInput } from '@azure/cosmos';
 import type { DayClock } from '../analytics/days.js';
 import { applyContribution, counterId, CounterDocument, emptyCounter, sameContribution, shardOf } from './counters.js';
@@ -89,6 +90,37 @@ export class KpiStore {
     } catch (error) {
       if (code(error) !== 409) throw error;
     }
+  }
+
+  /**
+   * GDPR erasure, as for coupons: the customer's outcome documents stay (the journey's KPIs count them) under
+   * the erasure tombstone id, which names no one, with their order ids replaced by hashes. Contributions and
+   * counters do not change. Idempotent.
+   */
+  async eraseCustomer(customerId: string, anonymousId: string, now: Date): Promise<number> {
+    const found = await this.container.items
+      .query<{ id: string; journeyId: string }>({
+        query: "SELECT c.id, c.journeyId FROM c WHERE c.kind = 'outcome' AND c.customerId = @customerId",
+        parameters: [{ name: '@customerId', value: customerId }],
+      })
+      .fetchAll();
+    for (const { id, journeyId } of found.resources) {
+      for (let attempt = 0; ; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        const read = await this.container.item(id, journeyId).read();
+        if (read.statusCode === 404 || read.resource === undefined) break;
+        const doc = OutcomeDocument.parse(read.resource);
+        const orders = Object.fromEntries(Object.entries(doc.orders).map(([orderId, order]) => [`erased-${createHash('sha256').update(orderId).digest('hex').slice(0, 24)}`, order]));
+        const next: OutcomeDocument = { ...doc, customerId: anonymousId, orders, updatedAt: now.toISOString() };
+        try {
+          await this.container.item(id, journeyId).replace(next, { accessCondition: { type: 'IfMatch', condition: read.etag } });
+          break;
+        } catch (error) {
+          if (code(error) !== 412 || attempt >= maxAttempts) throw error;
+        }
+      }
+    }
+    return found.resources.length;
   }
 
   async journeys(): Promise<string[]> {

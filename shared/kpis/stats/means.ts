@@ -46,17 +46,18 @@ export function meanDifference(a: Moments, b: Moments, options: { cuped?: boolea
   const absolute = ya.mean - yb.mean;
   const va = a.n > 0 ? ya.variance / a.n : 0;
   const vb = b.n > 0 ? yb.variance / b.n : 0;
-  const se = Math.sqrt(va + vb);
+  // With fewer than two customers in an arm its variance is unknown: the interval is unbounded (null in JSON).
+  const se = a.n < 2 || b.n < 2 ? Infinity : Math.sqrt(va + vb);
   const rawVar = (a.n > 0 ? varianceY(a) / a.n : 0) + (b.n > 0 ? varianceY(b) / b.n : 0);
   const df = welchDf(va, a.n, vb, b.n);
-  const t = se > 0 ? absolute / se : 0;
+  const t = se > 0 && Number.isFinite(se) ? absolute / se : 0;
   const crit = tCritical(alpha, df);
   const controlMean = meanY(b);
   return {
     absolute,
     relative: controlMean !== 0 ? absolute / controlMean : null,
     ci95: se > 0 ? [absolute - crit * se, absolute + crit * se] : [absolute, absolute],
-    pValue: se > 0 ? tTwoSidedP(t, df) : 1,
+    pValue: se > 0 && Number.isFinite(se) ? tTwoSidedP(t, df) : 1,
     standardError: se,
     degreesOfFreedom: df,
     varianceReduction: options.cuped && rawVar > 0 ? Math.max(0, 1 - (va + vb) / rawVar) : 0,

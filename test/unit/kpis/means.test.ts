@@ -17,6 +17,13 @@ describe('Welch interval', () => {
     expect(result.varianceReduction).toBe(0);
   });
 
+  it('with a single customer in an arm the interval is unbounded (null in JSON), not a point', () => {
+    const result = meanDifference(momentsOf([5990]), momentsOf([0, 0, 100]));
+    expect(result.ci95).toEqual([-Infinity, Infinity]);
+    expect(result.pValue).toBe(1);
+    expect(JSON.parse(JSON.stringify(result.ci95))).toEqual([null, null]);
+  });
+
   it('degrees of freedom fall between the smaller group and the pooled count', () => {
     expect(welchDf(1, 10, 1, 10)).toBeCloseTo(18, 10);
     const df = welchDf(4 / 5, 5, 1 / 50, 50);

@@ -78,4 +78,16 @@ describe('KPI counters under replay', () => {
     );
     expect(await store.journeys()).toEqual([scenarioJourney]);
   }, 120_000);
+
+  it('erasure keeps the counts under the tombstone id and leaves no customer or order id behind', async () => {
+    const before = (await store.counters(scenarioJourney)).map(comparable);
+    expect(await store.eraseCustomer('cust-7', 'erased-abc', now)).toBe(1);
+    const docs = await store.outcomes(scenarioJourney);
+    const erased = docs.find((d) => d.customerId === 'erased-abc')!;
+    expect(docs.some((d) => d.customerId === 'cust-7')).toBe(false);
+    expect(Object.keys(erased.orders).every((id) => id.startsWith('erased-'))).toBe(true);
+    expect(JSON.stringify(erased)).not.toMatch(/cust-7|ORD-7\b/);
+    expect((await store.counters(scenarioJourney)).map(comparable)).toEqual(before);
+    expect(await store.eraseCustomer('cust-7', 'erased-abc', now)).toBe(0);
+  }, 60_000);
 });
