@@ -1,9 +1,9 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { IssueCouponRequest } from '../shared/coupons/requests.js';
 import { issueCoupon } from '../shared/coupons/service.js';
+import { decodeMessage } from '../shared/messaging/decode.js';
 import { queues, serviceBusConnectionName } from '../shared/resources.js';
 import { services } from '../shared/services.js';
-import { issuesOf } from '../shared/webhooks/common.js';
 
 /**
  * coupon-requests → one coupon per requestId. Refusals (budget spent, limit reached, unknown offer…) are
@@ -12,31 +12,19 @@ import { issuesOf } from '../shared/webhooks/common.js';
  * redelivered, and issuing is idempotent on requestId, so a redelivery never creates a second coupon.
  */
 export async function couponsIssue(message: unknown, context: InvocationContext): Promise<void> {
-  let body = message;
-  if (typeof message === 'string') {
-    try {
-      body = JSON.parse(message);
-    } catch {
-      context.error('coupon request is not JSON; dropped');
-      return;
-    }
-  }
-  const parsed = IssueCouponRequest.safeParse(body);
-  if (!parsed.success) {
-    context.error(`invalid coupon request, dropped: ${issuesOf(parsed.error).join('; ')}`);
-    return;
-  }
+  const request = decodeMessage(IssueCouponRequest, message, 'coupon request', (line) => context.error(line));
+  if (request === undefined) return;
   const { runtime, coupons } = services();
-  const outcome = await issueCoupon({ ...coupons, log: (line) => context.warn(line) }, parsed.data, runtime.clock.now());
+  const outcome = await issueCoupon({ ...coupons, log: (line) => context.warn(line) }, request, runtime.clock.now());
   switch (outcome.kind) {
     case 'issued':
-      context.log(`request ${parsed.data.requestId}: issued ${outcome.coupon.code} (offer ${outcome.coupon.offerId})`);
+      context.log(`request ${request.requestId}: issued ${outcome.coupon.code} (offer ${outcome.coupon.offerId})`);
       return;
     case 'existing':
-      context.log(`request ${parsed.data.requestId}: already served (${outcome.coupon.code}); nothing written`);
+      context.log(`request ${request.requestId}: already served (${outcome.coupon.code}); nothing written`);
       return;
     case 'refused':
-      context.warn(`request ${parsed.data.requestId}: refused, ${outcome.reason}: ${outcome.detail}`);
+      context.warn(`request ${request.requestId}: refused, ${outcome.reason}: ${outcome.detail}`);
       return;
     default: {
       const exhaustive: never = outcome;

@@ -1,9 +1,9 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { RedemptionEvent } from '../shared/coupons/redemption-events.js';
 import { recordRedemption } from '../shared/coupons/service.js';
+import { decodeMessage } from '../shared/messaging/decode.js';
 import { queues, serviceBusConnectionName } from '../shared/resources.js';
 import { services } from '../shared/services.js';
-import { issuesOf } from '../shared/webhooks/common.js';
 
 /**
  * redemption-events → the redemption's purchase and its deferred budget delta (shared/coupons/service.ts
@@ -11,23 +11,11 @@ import { issuesOf } from '../shared/webhooks/common.js';
  * redelivered; a malformed message can never succeed and is logged and completed.
  */
 export async function redemptionsRecord(message: unknown, context: InvocationContext): Promise<void> {
-  let body = message;
-  if (typeof message === 'string') {
-    try {
-      body = JSON.parse(message);
-    } catch {
-      context.error('redemption event is not JSON; dropped');
-      return;
-    }
-  }
-  const parsed = RedemptionEvent.safeParse(body);
-  if (!parsed.success) {
-    context.error(`invalid redemption event, dropped: ${issuesOf(parsed.error).join('; ')}`);
-    return;
-  }
+  const request = decodeMessage(RedemptionEvent, message, 'redemption event', (line) => context.error(line));
+  if (request === undefined) return;
   const { runtime, coupons } = services();
-  const outcome = await recordRedemption({ ...coupons, log: (line) => context.warn(line) }, parsed.data, runtime.clock.now());
-  context.log(`redemption ${parsed.data.redemptionId}: purchase ${outcome.purchase}, budget ${outcome.budget}`);
+  const outcome = await recordRedemption({ ...coupons, log: (line) => context.warn(line) }, request, runtime.clock.now());
+  context.log(`redemption ${request.redemptionId}: purchase ${outcome.purchase}, budget ${outcome.budget}`);
 }
 
 app.serviceBusQueue('redemptions-record', {

@@ -13,6 +13,12 @@ export const containers = {
   offers: { name: 'offers', partitionKey: '/id' },
   /** Segmentation runs, their shard progress and per-run statistics. */
   segmentRuns: { name: 'segment-runs', partitionKey: '/runId' },
+  /**
+   * KPI read model per journey: one outcome document per enrollment, counters per (version, arm, entry day,
+   * segment, channel, currency, shard), a `journey` marker. One partition per journey so an outcome and its
+   * counters change in one transactional batch.
+   */
+  kpis: { name: 'kpis', partitionKey: '/journeyId' },
 } as const satisfies Record<string, ContainerSpec>;
 
 export const queues = {
@@ -24,6 +30,8 @@ export const queues = {
   segmentShards: { name: 'segment-shards', maxDeliveryCount: 5, lockDurationSeconds: 300, duplicateDetection: true },
   /** One message per API redemption (messageId = redemptionId): its purchase and its deferred budget delta. */
   redemptionEvents: { name: 'redemption-events', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
+  /** KpiEvent facts (shared/kpis/events.ts) from journeys and redemptions, consumed by kpis-record. */
+  kpiEvents: { name: 'kpi-events', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
 } as const satisfies Record<string, QueueSpec>;
 
 export interface ContainerSpec {

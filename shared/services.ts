@@ -2,7 +2,9 @@ import { eraseCustomerCoupons } from './coupons/erasure.js';
 import type { CouponDeps } from './coupons/service.js';
 import { CosmosCouponRepository, CosmosOfferRepository } from './coupons/store.js';
 import { CustomerStore } from './customers/store.js';
+import { DayClock } from './analytics/days.js';
 import { IdempotencyStore } from './idempotency.js';
+import { KpiStore } from './kpis/store.js';
 import { PurchaseStore } from './purchases/store.js';
 import { containers } from './resources.js';
 import { runtime, type Runtime } from './runtime.js';
@@ -18,6 +20,8 @@ export interface Services {
   coupons: CouponDeps;
   /** Finds the purchase a Shopify refund belongs to. */
   orders: CosmosOrderLookup;
+  /** The KPI read model (outcome documents and counters per journey). */
+  kpis: KpiStore;
 }
 
 let cached: { runtime: Runtime; services: Services } | undefined;
@@ -28,12 +32,14 @@ export function services(): Services {
   const idempotency = new IdempotencyStore(rt.container(containers.idempotency.name));
   const couponRepository = new CosmosCouponRepository(rt.container(containers.coupons.name));
   const offerRepository = new CosmosOfferRepository(rt.container(containers.offers.name));
+  const kpis = new KpiStore(rt.container(containers.kpis.name), new DayClock(rt.settings.retailerTimeZone));
   const customers = new CustomerStore(
     rt.container(containers.customers.name),
     rt.container(containers.purchases.name),
     rt.container(containers.idempotency.name),
     async (customerId, anonymousId) => {
       await eraseCustomerCoupons(couponRepository, offerRepository, customerId, anonymousId);
+      await kpis.eraseCustomer(customerId, anonymousId, rt.clock.now());
     },
   );
   const purchases = new PurchaseStore(rt.container(containers.purchases.name), idempotency, customers);
@@ -45,6 +51,6 @@ export function services(): Services {
     purchases,
   };
   const orders = new CosmosOrderLookup(rt.container(containers.idempotency.name), rt.container(containers.purchases.name));
-  cached = { runtime: rt, services: { runtime: rt, idempotency, customers, purchases, coupons, orders } };
+  cached = { runtime: rt, services: { runtime: rt, idempotency, customers, purchases, coupons, orders, kpis } };
   return cached.services;
 }

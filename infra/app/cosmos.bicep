@@ -67,6 +67,13 @@ var cosmosContainers = [
     // configuration snapshot are only ever read whole.
     excludedPaths: ['/config/*', '/summarize/*', '/score/*', '/models/*', '/cutPoints/*', '/totals/*']
   }
+  {
+    name: 'kpis'
+    partitionKey: '/journeyId'
+    defaultTtl: null
+    // Queries filter on journeyId and kind only; the facts, histograms and applied-event lists are read whole.
+    excludedPaths: ['/applied/*', '/orders/*', '/revenue/*', '/counted/*', '/messagesByChannel/*', '/messagedByChannel/*', '/couponsRedeemed/*', '/couponsIssued/*', '/enrolled/*', '/split/*']
+  }
 ]
 
 // Cosmos DB Built-in Data Contributor (data plane: read/write items, no account or container management).

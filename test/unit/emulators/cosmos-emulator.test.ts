@@ -115,6 +115,35 @@ describe('embedded Cosmos emulator', () => {
     }
   });
 
+  it('applies a transactional batch atomically, as Azure does (patched): a failed precondition writes nothing', async () => {
+    const emulator = await start({ port: 0 });
+    await ensureDatabase({ ...emulator, databaseId, containers: [members] });
+    const container = membersOf(emulator);
+    const { resource: stored } = await container.items.create(member('m1'));
+    // As in Azure, the batch answers with the failing operation's status, which the SDK throws.
+    await expect(
+      container.items.batch(
+        [
+          { operationType: 'Create', resourceBody: { ...member('m2') } },
+          { operationType: 'Replace', id: 'm1', partitionKey: 't1', ifMatch: '"stale"', resourceBody: { ...member('m1', { points: 1 }) } },
+        ],
+        't1',
+      ),
+    ).rejects.toThrow(/Batch request error/);
+    await expect(container.item('m2', 't1').read()).resolves.toMatchObject({ statusCode: 404 });
+    expect((await container.item('m1', 't1').read<Member>()).resource!.points).toBe(100);
+
+    const applied = await container.items.batch(
+      [
+        { operationType: 'Create', resourceBody: { ...member('m2') } },
+        { operationType: 'Replace', id: 'm1', partitionKey: 't1', ifMatch: stored!._etag, resourceBody: { ...member('m1', { points: 1 }) } },
+      ],
+      't1',
+    );
+    expect(applied.result!.map((r) => r.statusCode)).toEqual([201, 200]);
+    expect((await container.item('m1', 't1').read<Member>()).resource!.points).toBe(1);
+  });
+
   it('refuses a container that exists with another partition key', async () => {
     const emulator = await start({ port: 0 });
     await ensureDatabase({ ...emulator, databaseId, containers: [{ name: 'purchases', partitionKey: '/id' }] });
