@@ -1,27 +1,29 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
-import { CustomerId } from '../shared/customers/schema.js';
+import { CustomerId } from '../shared/ids.js';
+import { fetchPage, nextPageToken, pageQuery, readPageToken } from '../shared/http/paging.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { purchaseView } from '../shared/purchases/ingest.js';
 import { services } from '../shared/services.js';
 
-const Query = z.strictObject({
-  customerId: CustomerId,
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  continuationToken: z.string().min(1).max(4096).optional(),
-});
+export const CustomerPurchasesQuery = z.strictObject(pageQuery());
+const Params = z.strictObject({ customerId: CustomerId, ...CustomerPurchasesQuery.shape });
 
 /** GET /api/customers/{customerId}/purchases?limit=&continuationToken= — newest first, paged. */
 export const customerPurchases = httpHandler(async (request) => {
-  const params = validateParams(Query, { ...Object.fromEntries(request.query.entries()), ...request.params });
+  const params = validateParams(Params, { ...Object.fromEntries(request.query.entries()), ...request.params });
   if (!params.ok) return params.failure;
   const { customerId, limit, continuationToken } = params.value;
-  const page = await services().purchases.listForCustomer(customerId, limit, continuationToken);
+  const scope = `customer-purchases\n${customerId}`;
+  const position = readPageToken(scope, continuationToken);
+  if (!position.ok) return position.failure;
+  const page = await fetchPage(position.value, (p) => services().purchases.listForCustomer(customerId, limit, p));
+  if (!page.ok) return page.failure;
   return jsonResponse(200, {
     customerId,
-    purchases: page.purchases.map(purchaseView),
-    continuationToken: page.continuationToken ?? null,
+    purchases: page.value.purchases.map(purchaseView),
+    continuationToken: nextPageToken(scope, page.value.continuationToken),
   });
 });
 

@@ -1,15 +1,21 @@
 import { app } from '@azure/functions';
+import { builtinOffer } from '../shared/coupons/catalog.js';
 import { Offer, type OfferDocument } from '../shared/coupons/offer.js';
 import { OfferRouteParams } from '../shared/coupons/requests.js';
-import { offerView } from '../shared/coupons/views.js';
+import { builtinReadOnly, offerView } from '../shared/coupons/views.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { httpHandler, readJson, validateParams } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 
-/** PUT /api/offers/{offerId} — create or replace an offer; coupons already issued keep their terms. */
+/**
+ * PUT /api/offers/{offerId} — create or replace an offer, `status` included (`active`, `paused`, `archived`);
+ * coupons already issued keep their terms. Built-in offers are read-only: 409 with a copy to PUT elsewhere.
+ */
 export const offersPut = httpHandler(async (request) => {
   const params = validateParams(OfferRouteParams, request.params);
   if (!params.ok) return params.failure;
+  const builtin = builtinOffer(params.value.offerId);
+  if (builtin) return builtinReadOnly(builtin);
   const body = await readJson(request, Offer);
   if (!body.ok) return body.failure;
   const { runtime, coupons } = services();

@@ -28,6 +28,7 @@ import { emptyHoldings, holdingsId, needsFreshState, withCoupon, type Holdings }
 import type { OfferDocument } from './offer.js';
 import { redemptionPurchase, redemptionId, toBasket, type IssueCouponRequest, type RedemptionRequest, type ValidateRequest } from './requests.js';
 import type { RedemptionEvent } from './redemption-events.js';
+import { revokeDecision, type RevokeRequest } from './revocation.js';
 import type { CouponRepository, OfferRepository, Versioned } from './store.js';
 
 /**
@@ -478,6 +479,39 @@ export async function rollbackRedemption(deps: CouponDeps, code: CouponCode, int
         return { kind: 'rolled_back', coupon: result.coupon, usable: result.usable, replayed: false };
       default: {
         const exhaustive: never = result;
+        return exhaustive;
+      }
+    }
+  }
+  throw contention(`coupon ${code}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Revocation
+
+export type RevokeOutcome =
+  | { kind: 'revoked'; coupon: Coupon; replayed: boolean }
+  | { kind: 'unknown' }
+  | { kind: 'malformed'; detail: string };
+
+export async function revokeCoupon(deps: Pick<CouponDeps, 'coupons' | 'offers'>, rawCode: string, request: RevokeRequest, now: Date): Promise<RevokeOutcome> {
+  const bad = malformed(rawCode);
+  if (bad) return { kind: 'malformed', detail: 'detail' in bad ? bad.detail : 'not a coupon code' };
+  const code = (normalizeCode(rawCode) as { code: CouponCode }).code;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    if (attempt > 0) await backoff(attempt);
+    const found = await deps.coupons.get(code);
+    if (!found) return { kind: 'unknown' };
+    const decision = revokeDecision(found.value, request, now);
+    switch (decision.kind) {
+      case 'already_revoked':
+        return { kind: 'revoked', coupon: decision.coupon, replayed: true };
+      case 'revoke':
+        if ((await deps.coupons.replace(decision.coupon, found.etag)) === 'conflict') continue;
+        if (decision.budgetChange) await deps.offers.incrementBudget(decision.coupon.offerId, decision.budgetChange);
+        return { kind: 'revoked', coupon: decision.coupon, replayed: false };
+      default: {
+        const exhaustive: never = decision;
         return exhaustive;
       }
     }
