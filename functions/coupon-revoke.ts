@@ -1,9 +1,9 @@
-import { app } from '@azure/functions';
 import { couponView } from '../shared/coupons/coupon.js';
 import { CouponRouteParams } from '../shared/coupons/requests.js';
 import { RevokeRequest } from '../shared/coupons/revocation.js';
 import { revokeCoupon } from '../shared/coupons/service.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, readJson, validateParams } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 
@@ -35,9 +35,23 @@ export const couponRevoke = httpHandler(async (request, context) => {
   }
 });
 
-app.http('coupon-revoke', {
+httpFunction('coupon-revoke', {
   route: 'coupons/{code}/revoke',
   methods: ['POST'],
   authLevel: 'function',
   handler: couponRevoke,
+  doc: {
+    summary: 'Revoke a coupon (a leaked or misused code): refused at every till from now on',
+    description: 'Idempotent: revoking again answers 200 with the first revocation and `idempotent-replayed: true`.',
+    tags: ['coupons'],
+    params: CouponRouteParams,
+    body: { schema: RevokeRequest, example: { reason: 'code posted on a deal forum' } },
+    responses: {
+      200: {
+        description: 'The revoked coupon',
+        example: { code: 'WBGT4CDMRXAUAX', displayCode: 'WB-GT4C-DMRX-AUAX', status: 'revoked', revoked: { at: '2026-11-02T12:00:00.000Z', reason: 'code posted on a deal forum' } },
+      },
+    },
+    errors: { 404: 'No coupon has this code', 422: 'Not a coupon code (fails the check character)' },
+  },
 });

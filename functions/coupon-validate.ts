@@ -1,9 +1,9 @@
-import { app } from '@azure/functions';
 import { fromMinorUnits } from '../shared/money.js';
 import { redemptionProblem } from '../shared/coupons/problems.js';
 import { CouponRouteParams, ValidateRequest } from '../shared/coupons/requests.js';
 import { validateCoupon } from '../shared/coupons/service.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, readJson, validateParams } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 
@@ -36,9 +36,21 @@ export const couponValidate = httpHandler(async (request) => {
   return jsonResponse(200, { valid: false, code, redemptionStatus: status, ...rest });
 });
 
-app.http('coupon-validate', {
+httpFunction('coupon-validate', {
   route: 'coupons/{code}/validate',
   methods: ['POST'],
   authLevel: 'function',
   handler: couponValidate,
+  doc: {
+    summary: 'Would this basket get the coupon, and for how much? Changes nothing',
+    tags: ['redemptions'],
+    params: CouponRouteParams,
+    body: { schema: ValidateRequest, example: { customerId: 'C-42', basketTotal: 45, currency: 'EUR', channel: 'pos', storeId: 'berlin-01' } },
+    responses: {
+      200: {
+        description: '`valid: true` with the discount, or `valid: false` with the `reason` and the status a redemption would get',
+        example: { valid: true, code: 'WBGT4CDMRXAUAX', discount: 4.5, currency: 'EUR', expiresAt: '2026-12-01T10:00:00.000Z', offerId: 'autumn-10' },
+      },
+    },
+  },
 });

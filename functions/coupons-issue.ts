@@ -1,4 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
+import { documentTrigger } from '../shared/http/openapi.js';
 import { IssueCouponRequest } from '../shared/coupons/requests.js';
 import { issueCoupon } from '../shared/coupons/service.js';
 import { queues, serviceBusConnectionName } from '../shared/resources.js';
@@ -44,6 +45,8 @@ export async function couponsIssue(message: unknown, context: InvocationContext)
     }
   }
 }
+
+documentTrigger('coupons-issue', { input: { customerId: 'C-42', offerId: 'winback-default', requestId: 'demo-0001' } });
 
 app.serviceBusQueue('coupons-issue', {
   queueName: queues.couponRequests.name,

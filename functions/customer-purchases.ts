@@ -1,8 +1,8 @@
-import { app } from '@azure/functions';
 import { z } from 'zod';
 import { CustomerId } from '../shared/ids.js';
 import { fetchPage, nextPageToken, pageQuery, readPageToken } from '../shared/http/paging.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { purchaseView } from '../shared/purchases/ingest.js';
 import { services } from '../shared/services.js';
@@ -27,9 +27,18 @@ export const customerPurchases = httpHandler(async (request) => {
   });
 });
 
-app.http('customer-purchases', {
+httpFunction('customer-purchases', {
   route: 'customers/{customerId}/purchases',
   methods: ['GET'],
   authLevel: 'function',
   handler: customerPurchases,
+  doc: {
+    summary: "A customer's purchases, newest first, paged",
+    tags: ['purchases', 'customers'],
+    params: z.object({ customerId: CustomerId }),
+    query: CustomerPurchasesQuery,
+    responses: {
+      200: { description: 'One page; `continuationToken` is null on the last page', example: { customerId: 'C-42', purchases: [{ orderId: 'A-1001', total: 59.9, currency: 'EUR' }], continuationToken: null } },
+    },
+  },
 });

@@ -1,5 +1,5 @@
-import { app } from '@azure/functions';
 import { CustomerRouteParams } from '../shared/customers/schema.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 
@@ -13,9 +13,15 @@ export const customersErase = httpHandler(async (request, context) => {
   return { status: 204 };
 });
 
-app.http('customers-erase', {
+httpFunction('customers-erase', {
   route: 'customers/{customerId}',
   methods: ['DELETE'],
   authLevel: 'function',
   handler: customersErase,
+  doc: {
+    summary: 'GDPR erasure: profile, purchases and idempotency records naming the customer; 204 every time',
+    tags: ['customers'],
+    params: CustomerRouteParams,
+    responses: { 204: { description: 'Erased (or nothing to erase)' } },
+  },
 });

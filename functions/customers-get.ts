@@ -1,7 +1,7 @@
-import { app } from '@azure/functions';
 import { CustomerRouteParams } from '../shared/customers/schema.js';
 import { knownCustomerView } from '../shared/customers/view.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 
@@ -20,9 +20,22 @@ export const customersGet = httpHandler(async (request) => {
   return jsonResponse(200, view, found?.etag && view['hasProfile'] ? { etag: found.etag } : {});
 });
 
-app.http('customers-get', {
+httpFunction('customers-get', {
   route: 'customers/{customerId}',
   methods: ['GET'],
   authLevel: 'function',
   handler: customersGet,
+  doc: {
+    summary: 'What winback knows of a customer: profile (if any), segmentation results and a purchase summary',
+    tags: ['customers'],
+    params: CustomerRouteParams,
+    responses: {
+      200: {
+        description: '`hasProfile: false` for a customer known only from purchases',
+        headers: { etag: 'version of the profile, when there is one' },
+        example: { id: 'C-42', hasProfile: true, email: 'anna@example.com', segment: 'loyal', purchases: { count: 12, firstAt: '2025-01-04T10:00:00.000Z', lastAt: '2026-10-30T17:12:00.000Z' } },
+      },
+    },
+    errors: { 404: 'No profile and no purchases' },
+  },
 });

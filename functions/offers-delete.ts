@@ -1,8 +1,8 @@
-import { app } from '@azure/functions';
 import { builtinOffer } from '../shared/coupons/catalog.js';
 import { OfferRouteParams } from '../shared/coupons/requests.js';
 import { builtinReadOnly, offerView } from '../shared/coupons/views.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 
@@ -25,9 +25,16 @@ export const offersDelete = httpHandler(async (request) => {
   return jsonResponse(200, offerView(doc, budget?.value));
 });
 
-app.http('offers-delete', {
+httpFunction('offers-delete', {
   route: 'offers/{offerId}',
   methods: ['DELETE'],
   authLevel: 'function',
   handler: offersDelete,
+  doc: {
+    summary: 'Archive an offer: it issues no new coupons and stays on record',
+    tags: ['offers'],
+    params: OfferRouteParams,
+    responses: { 200: { description: 'The archived offer (again on a repeat)', example: { id: 'autumn-10', status: 'archived', builtin: false } } },
+    errors: { 404: 'No such offer', 409: 'A built-in offer (read-only; `copy` holds a body to PUT under your own id)' },
+  },
 });

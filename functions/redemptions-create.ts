@@ -1,9 +1,9 @@
-import { app } from '@azure/functions';
 import { redemptionProblem } from '../shared/coupons/problems.js';
 import { IdempotencyKey, RedemptionRequest } from '../shared/coupons/requests.js';
 import { redeemCoupon } from '../shared/coupons/service.js';
 import { asFailure, redemptionView } from '../shared/coupons/views.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, readJson } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 
@@ -43,9 +43,20 @@ export const redemptionsCreate = httpHandler(async (request, context) => {
   }
 });
 
-app.http('redemptions-create', {
+httpFunction('redemptions-create', {
   route: 'redemptions',
   methods: ['POST'],
   authLevel: 'function',
   handler: redemptionsCreate,
+  doc: {
+    summary: 'Redeem a coupon: single use, atomic, idempotent on the Idempotency-Key header',
+    tags: ['redemptions'],
+    headers: [{ name: 'Idempotency-Key', required: true, description: 'one per redemption attempt; reuse it when retrying', schema: IdempotencyKey }],
+    body: {
+      schema: RedemptionRequest,
+      example: { code: 'WBGT4CDMRXAUAX', customerId: 'C-42', orderId: 'A-2001', source: 'pos', basketTotal: 45, currency: 'EUR', storeId: 'berlin-01' },
+    },
+    responses: { 201: { description: 'Redeemed (a replay answers the same with `idempotent-replayed: true`)', example: { redemptionId: 'WBGT4CDMRXAUAX.r_…', discount: 4.5, currency: 'EUR', purchase: 'queued' } } },
+    errors: { 404: 'Unknown code', 409: 'Already redeemed, limit reached or key reused', 410: 'Expired or revoked', 422: 'Not valid for this basket, customer, channel or store', 428: 'No Idempotency-Key' },
+  },
 });

@@ -37,10 +37,18 @@ function describeCharacter(char: string): string {
 }
 
 /** An id under the rule above. Every id field and route parameter uses this (or a slug built on it). */
-export const Id = z.string().superRefine((value, ctx) => {
-  const problem = idProblem(value);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-});
+export const Id = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = idProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({
+    // The same rule for JSON Schema readers (OpenAPI): the messages above say which part of it failed.
+    minLength: 1,
+    maxLength: idMaxLength,
+    pattern: '^(?!\\s)(?!.*\\s$)[^/\\\\?#\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]+$',
+  });
 
 /** Names chosen by the retailer's staff in winback (offers, journeys, templates): readable in URLs and logs. */
 export const Slug = z

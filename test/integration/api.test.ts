@@ -173,4 +173,36 @@ describe('the HTTP API contract', () => {
       expect((await host.call('/api/coupons/WB-2222-2222-2223/revoke', { method: 'POST', json: { reason: 'x' } })).status).toBeGreaterThanOrEqual(404);
     });
   });
+
+  describe('what a developer sees first', () => {
+    it('the start banner shows timer schedules resolved, and a coupons-issue input that works', async () => {
+      const banner = host.output();
+      expect(banner).toContain('segments-compute: timer (schedule 0 0 2 * * *, UTC)');
+      expect(banner).not.toContain('%SEGMENTS_SCHEDULE%');
+      const line = banner.split('\n').find((l) => l.includes('coupons-issue:'))!;
+      const hint = /run now: POST (\S+) (\{.*\})$/.exec(line.trim());
+      expect(hint, line).not.toBeNull();
+      const [, url, input] = hint!;
+      const response = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: input });
+      expect(response.status).toBe(202);
+      await waitIdle(host);
+      const customerId = (JSON.parse(JSON.parse(input!).input) as { customerId: string }).customerId;
+      const coupons = (await (await host.call(`/api/customers/${customerId}/coupons`)).json()) as { coupons: { offerId: string }[] };
+      expect(coupons.coupons.map((c) => c.offerId)).toEqual(['winback-default']);
+    });
+
+    it('serves OpenAPI 3.1 anonymously, covering every registered HTTP route', async () => {
+      const response = await host.call('/api/openapi.json', { key: null });
+      expect(response.status).toBe(200);
+      const doc = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+      expect(doc.openapi).toBe('3.1.0');
+      const functions = (await (await host.call('/admin/functions')).json()) as { trigger: { type: string; route?: string; methods?: string[] } }[];
+      const registered = functions
+        .filter((f) => f.trigger.type === 'httpTrigger')
+        .flatMap((f) => (f.trigger.methods ?? []).map((m) => `${m.toLowerCase()} /${f.trigger.route}`))
+        .sort();
+      const documented = Object.entries(doc.paths).flatMap(([p, item]) => Object.keys(item).map((m) => `${m} ${p}`)).sort();
+      expect(documented).toEqual(registered);
+    });
+  });
 });

@@ -19,4 +19,4 @@ export const unsafeIds: [string, string][] = [
 ];
 
 /** Characters that are fine everywhere and must keep working. */
-export const safeIds = ['C-42', 'kunde 42', 'müller@example', 'C%2F42', 'C.42_x', '客户42', 'a'.repeat(128), 'C"42\'', 'C+42&x=1', '🙂42'];
+export const safeIds = ['C-0042', 'kunde 42', 'müller@example', 'C%2F42', 'C.42_x', '客户42', 'a'.repeat(128), 'C"42\'', 'C+42&x=1', '🙂42'];
