@@ -3,6 +3,7 @@ import { documentTrigger } from '../shared/http/openapi.js';
 import { IssueCouponRequest } from '../shared/coupons/requests.js';
 import { issueCoupon } from '../shared/coupons/service.js';
 import { queues, serviceBusConnectionName } from '../shared/resources.js';
+import { logger, messageCorrelationId } from '../shared/log.js';
 import { services } from '../shared/services.js';
 import { issuesOf } from '../shared/webhooks/common.js';
 
@@ -28,16 +29,18 @@ export async function couponsIssue(message: unknown, context: InvocationContext)
     return;
   }
   const { runtime, coupons } = services();
-  const outcome = await issueCoupon({ ...coupons, log: (line) => context.warn(line) }, parsed.data, runtime.clock.now());
+  const { requestId, customerId, journeyId, offerId } = parsed.data;
+  const log = logger(context, { correlationId: messageCorrelationId(context), requestId, customerId, journeyId, offerId });
+  const outcome = await issueCoupon({ ...coupons, log: (line) => log.warn('coupon.warning', { detail: line }) }, parsed.data, runtime.clock.now());
   switch (outcome.kind) {
     case 'issued':
-      context.log(`request ${parsed.data.requestId}: issued ${outcome.coupon.code} (offer ${outcome.coupon.offerId})`);
+      log.info('coupon.issued', { code: outcome.coupon.code });
       return;
     case 'existing':
-      context.log(`request ${parsed.data.requestId}: already served (${outcome.coupon.code}); nothing written`);
+      log.info('coupon.already_issued', { code: outcome.coupon.code, detail: 'request served before; nothing written' });
       return;
     case 'refused':
-      context.warn(`request ${parsed.data.requestId}: refused, ${outcome.reason}: ${outcome.detail}`);
+      log.warn('coupon.refused', { reason: outcome.reason, detail: outcome.detail });
       return;
     default: {
       const exhaustive: never = outcome;

@@ -1,6 +1,7 @@
 import { CustomerRouteParams } from '../shared/customers/schema.js';
 import { httpFunction } from '../shared/http/openapi.js';
-import { httpHandler, validateParams } from '../shared/http/request.js';
+import { correlationId, httpHandler, validateParams } from '../shared/http/request.js';
+import { logger } from '../shared/log.js';
 import { services } from '../shared/services.js';
 
 /** DELETE /api/customers/{customerId} — GDPR erasure of the profile and the purchase history; 204 every time. */
@@ -9,7 +10,7 @@ export const customersErase = httpHandler(async (request, context) => {
   if (!params.ok) return params.failure;
   const { runtime, customers } = services();
   const { purchasesDeleted } = await customers.erase(params.value.customerId, runtime.clock.now());
-  context.log(`erased a customer: ${purchasesDeleted} purchases deleted`);
+  logger(context, { correlationId: correlationId(request, context) }).info('customer.erased', { customerId: params.value.customerId, purchasesDeleted });
   return { status: 204 };
 });
 

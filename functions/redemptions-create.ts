@@ -4,7 +4,8 @@ import { redeemCoupon } from '../shared/coupons/service.js';
 import { asFailure, redemptionView } from '../shared/coupons/views.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { httpFunction } from '../shared/http/openapi.js';
-import { httpHandler, readJson } from '../shared/http/request.js';
+import { correlationId, httpHandler, readJson } from '../shared/http/request.js';
+import { logger } from '../shared/log.js';
 import { services } from '../shared/services.js';
 
 /**
@@ -26,9 +27,16 @@ export const redemptionsCreate = httpHandler(async (request, context) => {
   const body = await readJson(request, RedemptionRequest);
   if (!body.ok) return body.failure;
   const { runtime, coupons } = services();
-  const outcome = await redeemCoupon({ ...coupons, bus: runtime.bus, log: (line) => context.warn(line) }, body.value, key.data, runtime.clock.now());
+  const log = logger(context, { correlationId: correlationId(request, context) });
+  const outcome = await redeemCoupon(
+    { ...coupons, bus: runtime.bus, correlationId: correlationId(request, context), log: (line) => log.warn('coupon.warning', { detail: line }) },
+    body.value,
+    key.data,
+    runtime.clock.now(),
+  );
   switch (outcome.kind) {
     case 'redeemed':
+      if (!outcome.replayed) log.info('coupon.redeemed', { code: outcome.coupon.code, customerId: outcome.coupon.customerId, journeyId: outcome.coupon.journeyId, offerId: outcome.coupon.offerId });
       return jsonResponse(201, redemptionView(outcome.coupon, outcome.redemption), outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
     case 'key_reused':
       return { kind: 'conflict', detail: 'this Idempotency-Key was used for a different redemption request', reason: 'idempotency_key_reused' };

@@ -2,6 +2,7 @@ import { app, type InvocationContext } from '@azure/functions';
 import { RedemptionEvent } from '../shared/coupons/redemption-events.js';
 import { recordRedemption } from '../shared/coupons/service.js';
 import { queues, serviceBusConnectionName } from '../shared/resources.js';
+import { logger, messageCorrelationId } from '../shared/log.js';
 import { services } from '../shared/services.js';
 import { issuesOf } from '../shared/webhooks/common.js';
 
@@ -26,8 +27,9 @@ export async function redemptionsRecord(message: unknown, context: InvocationCon
     return;
   }
   const { runtime, coupons } = services();
-  const outcome = await recordRedemption({ ...coupons, log: (line) => context.warn(line) }, parsed.data, runtime.clock.now());
-  context.log(`redemption ${parsed.data.redemptionId}: purchase ${outcome.purchase}, budget ${outcome.budget}`);
+  const log = logger(context, { correlationId: messageCorrelationId(context), redemptionId: parsed.data.redemptionId });
+  const outcome = await recordRedemption({ ...coupons, log: (line) => log.warn('redemption.warning', { detail: line }) }, parsed.data, runtime.clock.now());
+  log.info('redemption.recorded', { customerId: parsed.data.purchase.customerId, code: parsed.data.code, purchase: outcome.purchase, budget: outcome.budget });
 }
 
 app.serviceBusQueue('redemptions-record', {

@@ -288,7 +288,11 @@ export function parsePublicRedemptionId(id: string): { code: CouponCode; redempt
 export type PurchaseStatus = 'created' | 'duplicate' | 'conflict' | 'erased';
 
 /** What `redeemCoupon` needs beyond the common ports: the bus its redemption-events message goes to. */
-export type RedeemDeps = CouponDeps & { bus: Pick<MessageBus, 'send'> };
+export type RedeemDeps = CouponDeps & {
+  bus: Pick<MessageBus, 'send'>;
+  /** Carried on the redemption-events message, so its consumer's logs join the request's. */
+  correlationId?: string;
+};
 
 export type RedeemOutcome =
   /** The purchase and the budget delta follow asynchronously (`redemption-events` → `recordRedemption`). */
@@ -388,7 +392,12 @@ export function redemptionEvent(request: RedemptionRequest, coupon: Coupon, rede
 }
 
 async function sendRedemptionEvent(deps: RedeemDeps, request: RedemptionRequest, coupon: Coupon, redemption: Redemption): Promise<void> {
-  await deps.bus.send(queues.redemptionEvents.name, { messageId: redemption.redemptionId, subject: 'redemption.recorded', body: redemptionEvent(request, coupon, redemption) });
+  await deps.bus.send(queues.redemptionEvents.name, {
+    messageId: redemption.redemptionId,
+    subject: 'redemption.recorded',
+    ...(deps.correlationId === undefined ? {} : { correlationId: deps.correlationId }),
+    body: redemptionEvent(request, coupon, redemption),
+  });
 }
 
 export type RecordRedemptionOutcome = {

@@ -50,6 +50,22 @@ export function validateParams<S extends z.ZodType>(schema: S, params: unknown):
   return fail({ kind: 'invalid', detail: 'invalid route or query parameter', errors });
 }
 
+const correlationPattern = /^[\x21-\x7e]{1,128}$/;
+const traceparentPattern = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * The id that ties a request to its logs and to the Service Bus messages it causes (`correlationId` on each
+ * message): the caller's `x-correlation-id`, else the trace id of a W3C `traceparent` (what Application
+ * Insights uses as operation id), else the invocation id. Echoed in the response's `x-correlation-id`.
+ */
+export function correlationId(request: HttpRequest, context: Pick<InvocationContext, 'invocationId'>): string {
+  const given = request.headers.get('x-correlation-id')?.trim();
+  if (given && correlationPattern.test(given)) return given;
+  const trace = traceparentPattern.exec(request.headers.get('traceparent')?.trim().toLowerCase() ?? '');
+  if (trace && !/^0+$/.test(trace[1]!)) return trace[1]!;
+  return context.invocationId;
+}
+
 /**
  * Wraps a handler so that infrastructure trouble (Cosmos throttling or outage) answers 503 with Retry-After
  * rather than a bare 500, and anything unexpected is logged with the invocation id.
@@ -58,18 +74,23 @@ export function httpHandler(
   handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit | Failure>,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, context) => {
+    const correlation = { 'x-correlation-id': correlationId(request, context) };
+    const withCorrelation = (response: HttpResponseInit): HttpResponseInit => ({
+      ...response,
+      headers: { ...(response.headers as Record<string, string> | undefined), ...correlation },
+    });
     try {
       const result = await handler(request, context);
-      return 'kind' in result ? failureResponse(result) : result;
+      return withCorrelation('kind' in result ? failureResponse(result) : result);
     } catch (error) {
       const code = (error as { code?: number | string }).code;
       const status = (error as { statusCode?: number }).statusCode;
       if (code === 429 || status === 429 || code === 503 || status === 503 || code === 'ECONNREFUSED' || code === 'ETIMEDOUT') {
         context.warn(`dependency unavailable: ${(error as Error).message}`);
-        return failureResponse({ kind: 'unavailable', detail: 'a backing service is busy or unreachable; retry', retryAfterSeconds: 5 });
+        return withCorrelation(failureResponse({ kind: 'unavailable', detail: 'a backing service is busy or unreachable; retry', retryAfterSeconds: 5 }));
       }
       context.error(error instanceof Error ? error.stack ?? error.message : String(error));
-      return problemResponse({ status: 500, title: 'Internal Server Error', detail: `invocation ${context.invocationId} failed` });
+      return withCorrelation(problemResponse({ status: 500, title: 'Internal Server Error', detail: `invocation ${context.invocationId} failed` }));
     }
   };
 }

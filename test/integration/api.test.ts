@@ -191,6 +191,26 @@ describe('the HTTP API contract', () => {
       expect(coupons.coupons.map((c) => c.offerId)).toEqual(['winback-default']);
     });
 
+    it('passes the correlation id from the HTTP request into the Service Bus message it causes and the logs', async () => {
+      const issued = (await (await host.call('/api/coupons', { method: 'POST', json: { customerId: 'K-1', offerId: 'winback-default', requestId: 'corr-1' } })).json()) as { code: string };
+      const redeem = await host.call('/api/redemptions', {
+        method: 'POST',
+        headers: { 'idempotency-key': 'corr-till-1', 'x-correlation-id': 'corr-e2e-1' },
+        json: { code: issued.code, orderId: 'K-O-1', source: 'pos', basketTotal: 50, currency: 'EUR', storeId: 'berlin-01' },
+      });
+      expect(redeem.status).toBe(201);
+      expect(redeem.headers.get('x-correlation-id')).toBe('corr-e2e-1');
+      await waitIdle(host);
+      const lines = host.output().split('\n').filter((l) => l.includes('"correlationId":"corr-e2e-1"'));
+      const events = lines.map((l) => JSON.parse(l.slice(l.indexOf('{'))) as { event: string; invocationId: string; customer?: string });
+      expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['coupon.redeemed', 'redemption.recorded']));
+      expect(new Set(events.map((e) => e.invocationId)).size).toBeGreaterThan(1);
+      expect(events.every((e) => e.customer?.startsWith('c_'))).toBe(true);
+      expect(lines.join('\n')).not.toContain('K-1"');
+      const other = await host.call('/api/health', { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
+      expect(other.headers.get('x-correlation-id')).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    });
+
     it('serves OpenAPI 3.1 anonymously, covering every registered HTTP route', async () => {
       const response = await host.call('/api/openapi.json', { key: null });
       expect(response.status).toBe(200);

@@ -242,6 +242,12 @@ describe('redeemCoupon', () => {
     expect(parsePublicRedemptionId(publicRedemptionId(coupon.code, outcome.redemption.redemptionId))).toEqual({ code: coupon.code, redemptionId: outcome.redemption.redemptionId });
   });
 
+  it('carries the request\'s correlation id on the message it sends', async () => {
+    const { w, coupon } = await setup();
+    redeemed(await redeemCoupon({ ...w.deps(), correlationId: 'corr-42' }, redemption(coupon.code), 'key-1', at(1)));
+    expect(w.sent).toEqual([{ queue: 'redemption-events', message: expect.objectContaining({ correlationId: 'corr-42' }) }]);
+  });
+
   it('a redelivered message (twice more) records one purchase and applies the budget delta once', async () => {
     const { w, coupon } = await setup();
     redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1)));
