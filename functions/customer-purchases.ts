@@ -1,20 +1,22 @@
 import { z } from 'zod';
-import { CustomerId } from '../shared/ids.js';
+import { CustomerRouteParams } from '../shared/customers/schema.js';
 import { fetchPage, nextPageToken, pageQuery, readPageToken } from '../shared/http/paging.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { httpFunction } from '../shared/http/openapi.js';
-import { httpHandler, validateParams } from '../shared/http/request.js';
+import { httpHandler, validateParams, validateQuery } from '../shared/http/request.js';
 import { purchaseView } from '../shared/purchases/ingest.js';
 import { services } from '../shared/services.js';
 
 export const CustomerPurchasesQuery = z.strictObject(pageQuery());
-const Params = z.strictObject({ customerId: CustomerId, ...CustomerPurchasesQuery.shape });
 
 /** GET /api/customers/{customerId}/purchases?limit=&continuationToken= — newest first, paged. */
 export const customerPurchases = httpHandler(async (request) => {
-  const params = validateParams(Params, { ...Object.fromEntries(request.query.entries()), ...request.params });
+  const params = validateParams(CustomerRouteParams, request.params);
   if (!params.ok) return params.failure;
-  const { customerId, limit, continuationToken } = params.value;
+  const query = validateQuery(CustomerPurchasesQuery, request);
+  if (!query.ok) return query.failure;
+  const { customerId } = params.value;
+  const { limit, continuationToken } = query.value;
   const scope = `customer-purchases\n${customerId}`;
   const position = readPageToken(scope, continuationToken);
   if (!position.ok) return position.failure;
@@ -35,7 +37,7 @@ httpFunction('customer-purchases', {
   doc: {
     summary: "A customer's purchases, newest first, paged",
     tags: ['purchases', 'customers'],
-    params: z.object({ customerId: CustomerId }),
+    params: CustomerRouteParams,
     query: CustomerPurchasesQuery,
     responses: {
       200: { description: 'One page; `continuationToken` is null on the last page', example: { customerId: 'C-42', purchases: [{ orderId: 'A-1001', total: 59.9, currency: 'EUR' }], continuationToken: null } },

@@ -43,11 +43,16 @@ export async function readJson<S extends z.ZodType>(request: HttpRequest, schema
   return validate(schema, json.value);
 }
 
-export function validateParams<S extends z.ZodType>(schema: S, params: unknown): Result<z.infer<S>> {
+export function validateParams<S extends z.ZodType>(schema: S, params: unknown, where: 'route' | 'query' = 'route'): Result<z.infer<S>> {
   const parsed = schema.safeParse(params);
   if (parsed.success) return ok(parsed.data);
-  const errors = fieldErrors(parsed.error).map((e) => ({ ...e, pointer: `route${e.pointer}` }));
-  return fail({ kind: 'invalid', detail: 'invalid route or query parameter', errors });
+  const errors = fieldErrors(parsed.error).map((e) => ({ ...e, pointer: `${where}${e.pointer}` }));
+  return fail({ kind: 'invalid', detail: `invalid ${where} parameter`, errors });
+}
+
+/** The query string against a strict schema: unknown and malformed parameters are named as `query/<name>`. */
+export function validateQuery<S extends z.ZodType>(schema: S, request: HttpRequest): Result<z.infer<S>> {
+  return validateParams(schema, Object.fromEntries(request.query.entries()), 'query');
 }
 
 const correlationPattern = /^[\x21-\x7e]{1,128}$/;

@@ -111,6 +111,8 @@ describe('the HTTP API contract', () => {
       }
       const foreign = await host.call(`/api/customers/P-2/purchases?limit=1&continuationToken=${firstToken}`);
       expect(foreign.status).toBe(400);
+      const badLimit = (await (await host.call('/api/customers/P-1/purchases?limit=0&page=2')).json()) as Problem;
+      expect(badLimit.errors?.map((e) => e.pointer).sort()).toEqual(['query/limit', 'query/page']);
     });
   });
 
