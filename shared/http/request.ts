@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { fail, failureResponse, ok, type Failure, type Result } from './failure.js';
+import { logger } from '../log.js';
 import { fieldErrors, problemResponse } from './problem.js';
 
 export const maxBodyBytes = 1024 * 1024;
@@ -80,6 +81,8 @@ export function httpHandler(
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, context) => {
     const correlation = { 'x-correlation-id': correlationId(request, context) };
+    // No URL in the line: paths carry customer ids; the host tags the line with the function's name.
+    const log = logger(context, { correlationId: correlation['x-correlation-id'] });
     const withCorrelation = (response: HttpResponseInit): HttpResponseInit => ({
       ...response,
       headers: { ...(response.headers as Record<string, string> | undefined), ...correlation },
@@ -91,10 +94,10 @@ export function httpHandler(
       const code = (error as { code?: number | string }).code;
       const status = (error as { statusCode?: number }).statusCode;
       if (code === 429 || status === 429 || code === 503 || status === 503 || code === 'ECONNREFUSED' || code === 'ETIMEDOUT') {
-        context.warn(`dependency unavailable: ${(error as Error).message}`);
+        log.warn('http.dependency_unavailable', { detail: (error as Error).message });
         return withCorrelation(failureResponse({ kind: 'unavailable', detail: 'a backing service is busy or unreachable; retry', retryAfterSeconds: 5 }));
       }
-      context.error(error instanceof Error ? error.stack ?? error.message : String(error));
+      log.error('http.failed', { detail: error instanceof Error ? error.stack ?? error.message : String(error) });
       return withCorrelation(problemResponse({ status: 500, title: 'Internal Server Error', detail: `invocation ${context.invocationId} failed` }));
     }
   };
