@@ -1,9 +1,9 @@
-import { app } from '@azure/functions';
 import { issueRefusalProblem } from '../shared/coupons/problems.js';
 import { IssueCouponRequest } from '../shared/coupons/requests.js';
 import { issueCoupon } from '../shared/coupons/service.js';
 import { asFailure, issuedView } from '../shared/coupons/views.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, readJson } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 
@@ -28,9 +28,19 @@ export const couponsCreate = httpHandler(async (request, context) => {
   }
 });
 
-app.http('coupons-create', {
+httpFunction('coupons-create', {
   route: 'coupons',
   methods: ['POST'],
   authLevel: 'function',
   handler: couponsCreate,
+  doc: {
+    summary: 'Issue a coupon now (service desk, demos); idempotent on requestId',
+    tags: ['coupons'],
+    body: { schema: IssueCouponRequest, example: { customerId: 'C-42', offerId: 'autumn-10', requestId: 'goodwill-0001' } },
+    responses: {
+      201: { description: 'Issued', headers: { location: "the customer's coupons" }, example: { code: 'WBGT4CDMRXAUAX', displayCode: 'WB-GT4C-DMRX-AUAX', status: 'active', customerId: 'C-42', requestId: 'goodwill-0001' } },
+      200: { description: 'This requestId was served before: the same coupon (`idempotent-replayed: true`)', example: { code: 'WBGT4CDMRXAUAX', status: 'active' } },
+    },
+    errors: { 404: 'Unknown offer', 409: 'Offer paused, limit or budget reached, requestId used for another request', 410: 'Customer erased, offer archived or ended', 422: 'No tier of the ladder applies' },
+  },
 });

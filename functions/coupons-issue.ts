@@ -1,8 +1,10 @@
 import { app, type InvocationContext } from '@azure/functions';
+import { documentTrigger } from '../shared/http/openapi.js';
 import { IssueCouponRequest } from '../shared/coupons/requests.js';
 import { issueCoupon } from '../shared/coupons/service.js';
 import { decodeMessage } from '../shared/messaging/decode.js';
 import { queues, serviceBusConnectionName } from '../shared/resources.js';
+import { logger, messageCorrelationId } from '../shared/log.js';
 import { services } from '../shared/services.js';
 
 /**
@@ -15,16 +17,18 @@ export async function couponsIssue(message: unknown, context: InvocationContext)
   const request = decodeMessage(IssueCouponRequest, message, 'coupon request', (line) => context.error(line));
   if (request === undefined) return;
   const { runtime, coupons } = services();
-  const outcome = await issueCoupon({ ...coupons, log: (line) => context.warn(line) }, request, runtime.clock.now());
+  const { requestId, customerId, journeyId, offerId } = request;
+  const log = logger(context, { correlationId: messageCorrelationId(context), requestId, customerId, journeyId, offerId });
+  const outcome = await issueCoupon({ ...coupons, log: (line) => log.warn('coupon.warning', { detail: line }) }, request, runtime.clock.now());
   switch (outcome.kind) {
     case 'issued':
-      context.log(`request ${request.requestId}: issued ${outcome.coupon.code} (offer ${outcome.coupon.offerId})`);
+      log.info('coupon.issued', { code: outcome.coupon.code });
       return;
     case 'existing':
-      context.log(`request ${request.requestId}: already served (${outcome.coupon.code}); nothing written`);
+      log.info('coupon.already_issued', { code: outcome.coupon.code, detail: 'request served before; nothing written' });
       return;
     case 'refused':
-      context.warn(`request ${request.requestId}: refused, ${outcome.reason}: ${outcome.detail}`);
+      log.warn('coupon.refused', { reason: outcome.reason, detail: outcome.detail });
       return;
     default: {
       const exhaustive: never = outcome;
@@ -32,6 +36,8 @@ export async function couponsIssue(message: unknown, context: InvocationContext)
     }
   }
 }
+
+documentTrigger('coupons-issue', { input: { customerId: 'C-42', offerId: 'winback-default', requestId: 'demo-0001' } });
 
 app.serviceBusQueue('coupons-issue', {
   queueName: queues.couponRequests.name,

@@ -1,6 +1,6 @@
-import { app } from '@azure/functions';
 import { CustomerRouteParams } from '../shared/customers/schema.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { fromMinorUnits } from '../shared/money.js';
 import { CustomerAnalytics } from '../shared/segmentation/customer-update.js';
@@ -40,9 +40,16 @@ export const customerProfileScores = httpHandler(async (request) => {
   });
 });
 
-app.http('customer-profile-scores', {
+httpFunction('customer-profile-scores', {
   route: 'customers/{customerId}/profile-scores',
   methods: ['GET'],
   authLevel: 'function',
   handler: customerProfileScores,
+  doc: {
+    summary: 'Scores and segment from the last segmentation run that saw the customer',
+    tags: ['customers', 'segments'],
+    params: CustomerRouteParams,
+    responses: { 200: { description: 'Scores', example: { customerId: 'C-42', segment: 'at_risk', runId: 'seg-2026-11-01', asOf: '2026-11-01', scores: { pAlive: 0.41 } } } },
+    errors: { 404: 'No run has scored this customer yet' },
+  },
 });

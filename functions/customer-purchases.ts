@@ -1,33 +1,46 @@
-import { app } from '@azure/functions';
 import { z } from 'zod';
-import { CustomerId } from '../shared/customers/schema.js';
+import { CustomerRouteParams } from '../shared/customers/schema.js';
+import { fetchPage, nextPageToken, pageQuery, readPageToken } from '../shared/http/paging.js';
 import { jsonResponse } from '../shared/http/problem.js';
-import { httpHandler, validateParams } from '../shared/http/request.js';
+import { httpFunction } from '../shared/http/openapi.js';
+import { httpHandler, validateParams, validateQuery } from '../shared/http/request.js';
 import { purchaseView } from '../shared/purchases/ingest.js';
 import { services } from '../shared/services.js';
 
-const Query = z.strictObject({
-  customerId: CustomerId,
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  continuationToken: z.string().min(1).max(4096).optional(),
-});
+export const CustomerPurchasesQuery = z.strictObject(pageQuery());
 
 /** GET /api/customers/{customerId}/purchases?limit=&continuationToken= — newest first, paged. */
 export const customerPurchases = httpHandler(async (request) => {
-  const params = validateParams(Query, { ...Object.fromEntries(request.query.entries()), ...request.params });
+  const params = validateParams(CustomerRouteParams, request.params);
   if (!params.ok) return params.failure;
-  const { customerId, limit, continuationToken } = params.value;
-  const page = await services().purchases.listForCustomer(customerId, limit, continuationToken);
+  const query = validateQuery(CustomerPurchasesQuery, request);
+  if (!query.ok) return query.failure;
+  const { customerId } = params.value;
+  const { limit, continuationToken } = query.value;
+  const scope = `customer-purchases\n${customerId}`;
+  const position = readPageToken(scope, continuationToken);
+  if (!position.ok) return position.failure;
+  const page = await fetchPage(position.value, (p) => services().purchases.listForCustomer(customerId, limit, p));
+  if (!page.ok) return page.failure;
   return jsonResponse(200, {
     customerId,
-    purchases: page.purchases.map(purchaseView),
-    continuationToken: page.continuationToken ?? null,
+    purchases: page.value.purchases.map(purchaseView),
+    continuationToken: nextPageToken(scope, page.value.continuationToken),
   });
 });
 
-app.http('customer-purchases', {
+httpFunction('customer-purchases', {
   route: 'customers/{customerId}/purchases',
   methods: ['GET'],
   authLevel: 'function',
   handler: customerPurchases,
+  doc: {
+    summary: "A customer's purchases, newest first, paged",
+    tags: ['purchases', 'customers'],
+    params: CustomerRouteParams,
+    query: CustomerPurchasesQuery,
+    responses: {
+      200: { description: 'One page; `continuationToken` is null on the last page', example: { customerId: 'C-42', purchases: [{ orderId: 'A-1001', total: 59.9, currency: 'EUR' }], continuationToken: null } },
+    },
+  },
 });

@@ -1,6 +1,7 @@
-import { app } from '@azure/functions';
 import { CustomerRouteParams } from '../shared/customers/schema.js';
-import { httpHandler, validateParams } from '../shared/http/request.js';
+import { httpFunction } from '../shared/http/openapi.js';
+import { correlationId, httpHandler, validateParams } from '../shared/http/request.js';
+import { logger } from '../shared/log.js';
 import { services } from '../shared/services.js';
 
 /** DELETE /api/customers/{customerId} — GDPR erasure of the profile and the purchase history; 204 every time. */
@@ -9,13 +10,19 @@ export const customersErase = httpHandler(async (request, context) => {
   if (!params.ok) return params.failure;
   const { runtime, customers } = services();
   const { purchasesDeleted } = await customers.erase(params.value.customerId, runtime.clock.now());
-  context.log(`erased a customer: ${purchasesDeleted} purchases deleted`);
+  logger(context, { correlationId: correlationId(request, context) }).info('customer.erased', { customerId: params.value.customerId, purchasesDeleted });
   return { status: 204 };
 });
 
-app.http('customers-erase', {
+httpFunction('customers-erase', {
   route: 'customers/{customerId}',
   methods: ['DELETE'],
   authLevel: 'function',
   handler: customersErase,
+  doc: {
+    summary: 'GDPR erasure: profile, purchases and idempotency records naming the customer; 204 every time',
+    tags: ['customers'],
+    params: CustomerRouteParams,
+    responses: { 204: { description: 'Erased (or nothing to erase)' } },
+  },
 });

@@ -1,24 +1,41 @@
-import { app } from '@azure/functions';
 import { CustomerRouteParams } from '../shared/customers/schema.js';
-import { customerView } from '../shared/customers/view.js';
+import { knownCustomerView } from '../shared/customers/view.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 
-/** GET /api/customers/{customerId} */
+/**
+ * GET /api/customers/{customerId} — the profile (if any), segmentation results and a purchase summary;
+ * `hasProfile: false` for a customer known only from purchases. 404 only when nothing is known.
+ */
 export const customersGet = httpHandler(async (request) => {
   const params = validateParams(CustomerRouteParams, request.params);
   if (!params.ok) return params.failure;
-  const found = await services().customers.get(params.value.customerId);
-  // A document without createdAt holds only segmentation results (purchases, no profile): not a customer
-  // profile as far as this API is concerned; its scores are at /profile-scores.
-  if (!found || found.customer.createdAt === undefined) return { kind: 'not_found', detail: `no customer ${params.value.customerId}` };
-  return jsonResponse(200, customerView(found.customer), found.etag ? { etag: found.etag } : {});
+  const { customerId } = params.value;
+  const { customers } = services();
+  const [found, purchases] = await Promise.all([customers.get(customerId), customers.purchaseSummary(customerId)]);
+  const view = knownCustomerView(customerId, found?.customer, purchases);
+  if (!view) return { kind: 'not_found', detail: `no customer ${customerId} (no profile and no purchases)` };
+  return jsonResponse(200, view, found?.etag && view['hasProfile'] ? { etag: found.etag } : {});
 });
 
-app.http('customers-get', {
+httpFunction('customers-get', {
   route: 'customers/{customerId}',
   methods: ['GET'],
   authLevel: 'function',
   handler: customersGet,
+  doc: {
+    summary: 'What winback knows of a customer: profile (if any), segmentation results and a purchase summary',
+    tags: ['customers'],
+    params: CustomerRouteParams,
+    responses: {
+      200: {
+        description: '`hasProfile: false` for a customer known only from purchases',
+        headers: { etag: 'version of the profile, when there is one' },
+        example: { id: 'C-42', hasProfile: true, email: 'anna@example.com', segment: 'loyal', purchases: { count: 12, firstAt: '2025-01-04T10:00:00.000Z', lastAt: '2026-10-30T17:12:00.000Z' } },
+      },
+    },
+    errors: { 404: 'No profile and no purchases' },
+  },
 });

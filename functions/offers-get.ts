@@ -1,8 +1,8 @@
-import { app } from '@azure/functions';
 import { OfferRouteParams } from '../shared/coupons/requests.js';
 import { getOffer } from '../shared/coupons/service.js';
 import { offerView } from '../shared/coupons/views.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 
@@ -17,9 +17,16 @@ export const offersGet = httpHandler(async (request) => {
   return jsonResponse(200, offerView(doc, budget?.value));
 });
 
-app.http('offers-get', {
+httpFunction('offers-get', {
   route: 'offers/{offerId}',
   methods: ['GET'],
   authLevel: 'function',
   handler: offersGet,
+  doc: {
+    summary: 'An offer with its budget usage',
+    tags: ['offers'],
+    params: OfferRouteParams,
+    responses: { 200: { description: 'The offer', example: { id: 'autumn-10', name: '10 % off', status: 'active', builtin: false, budgetUsage: { issued: 120, discountCommitted: 540 } } } },
+    errors: { 404: 'No such offer' },
+  },
 });

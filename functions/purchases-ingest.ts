@@ -1,14 +1,20 @@
 import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import { z } from 'zod';
 import { fieldErrors, jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, parseJsonBytes, readRawBody } from '../shared/http/request.js';
 import { purchaseView, temporalIssues, toPurchase } from '../shared/purchases/ingest.js';
 import { PurchaseBatchInput, PurchaseInput, maxBatchSize } from '../shared/purchases/schema.js';
 import { mapWithConcurrency } from '../shared/concurrency.js';
 import { services } from '../shared/services.js';
 
-const batchConcurrency = 8;
 import type { Failure } from '../shared/http/failure.js';
 import type { FieldError } from '../shared/http/problem.js';
+
+const batchConcurrency = 8;
+
+/** What the route accepts, for the API description; each purchase of a batch is judged with PurchaseInput on its own. */
+const PurchaseRequest = z.union([PurchaseInput, z.strictObject({ purchases: z.array(PurchaseInput).min(1).max(maxBatchSize) })]);
 
 type ItemOutcome =
   | { status: 'created' | 'duplicate'; httpStatus: 201 | 200; purchase: ReturnType<typeof purchaseView> }
@@ -106,9 +112,22 @@ export const purchasesIngest = httpHandler(async (request: HttpRequest, _context
   return singleResponse(await ingestOne(body, '', now));
 });
 
-app.http('purchases-ingest', {
+httpFunction('purchases-ingest', {
   route: 'purchases',
   methods: ['POST'],
   authLevel: 'function',
   handler: purchasesIngest,
+  doc: {
+    summary: 'Record one purchase, or a batch of up to 1,000; idempotent on (source, orderId)',
+    tags: ['purchases'],
+    body: {
+      schema: PurchaseRequest,
+      example: { orderId: 'A-1001', source: 'pos', customerId: 'C-42', occurredAt: '2026-11-01T10:15:00Z', total: 59.9, currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 29.95 }] },
+    },
+    responses: {
+      201: { description: 'Recorded (also for a replay, with `idempotent-replayed: true`)', example: { id: 'pos-1f3a…', orderId: 'A-1001', customerId: 'C-42', total: 59.9, currency: 'EUR' } },
+      200: { description: 'A batch: one result per purchase', example: { counts: { created: 1, duplicate: 0, invalid: 1, conflict: 0, erased: 0 }, results: [{ index: 0, status: 'created' }] } },
+    },
+    errors: { 409: 'The same (source, orderId) with different content', 410: 'The customer was erased after this purchase' },
+  },
 });

@@ -1,10 +1,11 @@
-import { app } from '@azure/functions';
 import { redemptionProblem } from '../shared/coupons/problems.js';
 import { IdempotencyKey, RedemptionRequest } from '../shared/coupons/requests.js';
 import { redeemCoupon } from '../shared/coupons/service.js';
 import { asFailure, redemptionView } from '../shared/coupons/views.js';
 import { jsonResponse } from '../shared/http/problem.js';
-import { httpHandler, readJson } from '../shared/http/request.js';
+import { httpFunction } from '../shared/http/openapi.js';
+import { correlationId, httpHandler, readJson } from '../shared/http/request.js';
+import { logger } from '../shared/log.js';
 import { services } from '../shared/services.js';
 
 /**
@@ -26,9 +27,16 @@ export const redemptionsCreate = httpHandler(async (request, context) => {
   const body = await readJson(request, RedemptionRequest);
   if (!body.ok) return body.failure;
   const { runtime, coupons } = services();
-  const outcome = await redeemCoupon({ ...coupons, bus: runtime.bus, log: (line) => context.warn(line) }, body.value, key.data, runtime.clock.now());
+  const log = logger(context, { correlationId: correlationId(request, context) });
+  const outcome = await redeemCoupon(
+    { ...coupons, bus: runtime.bus, correlationId: correlationId(request, context), log: (line) => log.warn('coupon.warning', { detail: line }) },
+    body.value,
+    key.data,
+    runtime.clock.now(),
+  );
   switch (outcome.kind) {
     case 'redeemed':
+      if (!outcome.replayed) log.info('coupon.redeemed', { code: outcome.coupon.code, customerId: outcome.coupon.customerId, journeyId: outcome.coupon.journeyId, offerId: outcome.coupon.offerId });
       return jsonResponse(201, redemptionView(outcome.coupon, outcome.redemption), outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
     case 'key_reused':
       return { kind: 'conflict', detail: 'this Idempotency-Key was used for a different redemption request', reason: 'idempotency_key_reused' };
@@ -43,9 +51,20 @@ export const redemptionsCreate = httpHandler(async (request, context) => {
   }
 });
 
-app.http('redemptions-create', {
+httpFunction('redemptions-create', {
   route: 'redemptions',
   methods: ['POST'],
   authLevel: 'function',
   handler: redemptionsCreate,
+  doc: {
+    summary: 'Redeem a coupon: single use, atomic, idempotent on the Idempotency-Key header',
+    tags: ['redemptions'],
+    headers: [{ name: 'Idempotency-Key', required: true, description: 'one per redemption attempt; reuse it when retrying', schema: IdempotencyKey }],
+    body: {
+      schema: RedemptionRequest,
+      example: { code: 'WBGT4CDMRXAUAX', customerId: 'C-42', orderId: 'A-2001', source: 'pos', basketTotal: 45, currency: 'EUR', storeId: 'berlin-01' },
+    },
+    responses: { 201: { description: 'Redeemed (a replay answers the same with `idempotent-replayed: true`)', example: { redemptionId: 'WBGT4CDMRXAUAX.r_…', discount: 4.5, currency: 'EUR', purchase: 'queued' } } },
+    errors: { 404: 'Unknown code', 409: 'Already redeemed, limit reached or key reused', 410: 'Expired or revoked', 422: 'Not valid for this basket, customer, channel or store', 428: 'No Idempotency-Key' },
+  },
 });

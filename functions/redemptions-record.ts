@@ -3,6 +3,7 @@ import { RedemptionEvent } from '../shared/coupons/redemption-events.js';
 import { recordRedemption } from '../shared/coupons/service.js';
 import { decodeMessage } from '../shared/messaging/decode.js';
 import { queues, serviceBusConnectionName } from '../shared/resources.js';
+import { logger, messageCorrelationId } from '../shared/log.js';
 import { services } from '../shared/services.js';
 
 /**
@@ -14,8 +15,9 @@ export async function redemptionsRecord(message: unknown, context: InvocationCon
   const request = decodeMessage(RedemptionEvent, message, 'redemption event', (line) => context.error(line));
   if (request === undefined) return;
   const { runtime, coupons } = services();
-  const outcome = await recordRedemption({ ...coupons, log: (line) => context.warn(line) }, request, runtime.clock.now());
-  context.log(`redemption ${request.redemptionId}: purchase ${outcome.purchase}, budget ${outcome.budget}`);
+  const log = logger(context, { correlationId: messageCorrelationId(context), redemptionId: request.redemptionId });
+  const outcome = await recordRedemption({ ...coupons, log: (line) => log.warn('redemption.warning', { detail: line }) }, request, runtime.clock.now());
+  log.info('redemption.recorded', { customerId: request.purchase.customerId, code: request.code, purchase: outcome.purchase, budget: outcome.budget });
 }
 
 app.serviceBusQueue('redemptions-record', {

@@ -1,11 +1,12 @@
-import { app } from '@azure/functions';
 import { z } from 'zod';
 import { parsePublicRedemptionId, rollbackRedemption } from '../shared/coupons/service.js';
+import { Id } from '../shared/ids.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 
-const Params = z.object({ redemptionId: z.string().min(1).max(128) });
+const Params = z.object({ redemptionId: Id.meta({ description: 'as POST /api/redemptions answered it', examples: ['WBGT4CDMRXAUAX.r_0aB3'] }) });
 
 /**
  * POST /api/redemptions/{redemptionId}/rollback — the order was cancelled or returned. 200 with whether the
@@ -35,9 +36,16 @@ export const redemptionsRollback = httpHandler(async (request) => {
   }
 });
 
-app.http('redemptions-rollback', {
+httpFunction('redemptions-rollback', {
   route: 'redemptions/{redemptionId}/rollback',
   methods: ['POST'],
   authLevel: 'function',
   handler: redemptionsRollback,
+  doc: {
+    summary: 'Roll a redemption back (order cancelled or returned); idempotent',
+    tags: ['redemptions'],
+    params: Params,
+    responses: { 200: { description: 'Rolled back', example: { redemptionId: 'WBGT4CDMRXAUAX.r_…', code: 'WBGT4CDMRXAUAX', status: 'rolled_back', couponUsable: true } } },
+    errors: { 404: 'No such redemption' },
+  },
 });

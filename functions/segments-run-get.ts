@@ -1,6 +1,6 @@
-import { app } from '@azure/functions';
 import { z } from 'zod';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { runtime } from '../shared/runtime.js';
 import { RunId } from '../shared/segmentation/plan.js';
@@ -19,9 +19,16 @@ export const segmentsRunGet = httpHandler(async (request) => {
   return jsonResponse(200, runView(run, deps.clock.now(), runtime().settings.snapshotContainer));
 });
 
-app.http('segments-run-get', {
+httpFunction('segments-run-get', {
   route: 'segments/runs/{runId}',
   methods: ['GET'],
   authLevel: 'function',
   handler: segmentsRunGet,
+  doc: {
+    summary: 'One segmentation run, with status and progress while it runs',
+    tags: ['segments'],
+    params: Params,
+    responses: { 200: { description: 'The run', example: { runId: 'seg-2026-11-01', status: 'scoring', progress: { fraction: 0.6 } } } },
+    errors: { 404: 'No such run' },
+  },
 });

@@ -1,11 +1,11 @@
-import { app } from '@azure/functions';
 import { sha256Hex } from '../shared/canonical.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, readRawBody } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 import { ingestOrder, ingestRefund, webhookResponse } from '../shared/webhooks/ingest.js';
 import { parseWebhookJson } from '../shared/webhooks/json.js';
-import { mapShopifyOrder, mapShopifyRefund, shopifyRefundOrderId } from '../shared/webhooks/shopify.js';
+import { ShopifyOrder, mapShopifyOrder, mapShopifyRefund, shopifyRefundOrderId } from '../shared/webhooks/shopify.js';
 import { verifyShopifyHmac } from '../shared/webhooks/signature.js';
 import type { WebhookMapping } from '../shared/webhooks/common.js';
 
@@ -74,9 +74,22 @@ export const webhooksShopify = httpHandler(async (request, context) => {
   }
 });
 
-app.http('webhooks-shopify', {
+httpFunction('webhooks-shopify', {
   route: 'webhooks/shopify',
   methods: ['POST'],
   authLevel: 'anonymous',
   handler: webhooksShopify,
+  doc: {
+    summary: 'Shopify webhooks (orders/create, orders/paid, refunds/create), HMAC-checked',
+    description: 'No function key: the `X-Shopify-Hmac-Sha256` signature over the raw body is checked before anything is parsed.',
+    tags: ['webhooks'],
+    headers: [
+      { name: 'X-Shopify-Hmac-Sha256', required: true, description: 'base64 HMAC-SHA256 of the raw body with SHOPIFY_WEBHOOK_SECRET' },
+      { name: 'X-Shopify-Topic', required: false, description: 'orders/create (default), orders/paid or refunds/create' },
+      { name: 'X-Shopify-Webhook-Id', required: false, description: 'delivery id; deliveries are deduplicated on it' },
+    ],
+    body: { schema: ShopifyOrder, example: { id: 820982911946154500, created_at: '2026-11-01T10:15:00-05:00', currency: 'USD', total_price: '59.90', customer: { id: 115310627314723950 }, line_items: [] } },
+    responses: { 200: { description: 'Recorded, a replay, or deliberately ignored (`status`, `reason`)', example: { status: 'recorded' } } },
+    errors: { 401: 'Missing or invalid signature', 503: 'SHOPIFY_WEBHOOK_SECRET is not configured' },
+  },
 });

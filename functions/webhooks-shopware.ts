@@ -1,11 +1,11 @@
-import { app } from '@azure/functions';
 import { sha256Hex } from '../shared/canonical.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, readRawBody } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 import { ingestOrder, webhookResponse } from '../shared/webhooks/ingest.js';
 import { parseWebhookJson } from '../shared/webhooks/json.js';
-import { mapShopwareOrderPlaced, shopwareDedupeId } from '../shared/webhooks/shopware.js';
+import { ShopwareWebhook, mapShopwareOrderPlaced, shopwareDedupeId } from '../shared/webhooks/shopware.js';
 import { verifyShopwareSignature } from '../shared/webhooks/signature.js';
 
 /**
@@ -50,9 +50,18 @@ export const webhooksShopware = httpHandler(async (request, context) => {
   }
 });
 
-app.http('webhooks-shopware', {
+httpFunction('webhooks-shopware', {
   route: 'webhooks/shopware',
   methods: ['POST'],
   authLevel: 'anonymous',
   handler: webhooksShopware,
+  doc: {
+    summary: 'Shopware webhook checkout.order.placed, signature-checked',
+    description: 'No function key: the `shopware-shop-signature` HMAC over the raw body is checked before anything is parsed.',
+    tags: ['webhooks'],
+    headers: [{ name: 'shopware-shop-signature', required: true, description: 'hex HMAC-SHA256 of the raw body with SHOPWARE_WEBHOOK_SECRET' }],
+    body: { schema: ShopwareWebhook, example: { data: { event: 'checkout.order.placed', payload: { order: { id: '8f69d4874c53486a95383b2126161738' } } }, source: { shopId: 'hRCw2xo1EDZnLco4' } } },
+    responses: { 200: { description: 'Recorded, a replay, or deliberately ignored (`status`, `reason`)', example: { status: 'recorded' } } },
+    errors: { 401: 'Missing or invalid signature', 503: 'SHOPWARE_WEBHOOK_SECRET is not configured' },
+  },
 });

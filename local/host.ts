@@ -425,7 +425,8 @@ export class LocalHost {
 
   // ---------------------------------------------------------------- timers
 
-  private resolveSetting(value: string): string {
+  /** `%NAME%` binding expressions resolved from app settings, as the Functions host resolves them. */
+  resolveSetting(value: string): string {
     return value.replace(/%([^%]+)%/g, (_, name: string) => {
       const resolved = this.options.appSettings[name];
       if (resolved === undefined) throw new Error(`binding expression %${name}% names an app setting that is not set`);

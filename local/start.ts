@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { VirtualClock, systemClock, type Clock } from '../shared/clock.js';
 import { containers, queues } from '../shared/resources.js';
 import { configureRuntime, runtime } from '../shared/runtime.js';
+import { triggerExample } from '../shared/http/openapi.js';
 import { SettingsError, settingNames } from '../shared/settings.js';
 import { AzuriteError, startAzurite } from './azurite.js';
 import { localCosmosClientOptions } from './cosmos/client-options.js';
@@ -141,6 +142,27 @@ function functionKey(dataDir: string): { key: string; generated: boolean } {
   return { key, generated: true };
 }
 
+/**
+ * Timers with their schedules resolved (`0 0 2 * * *`, not `%SEGMENTS_SCHEDULE%`) and queue functions with an
+ * admin-API input that works: the example message the function documents (shared/http/openapi.ts
+ * `documentTrigger`), or a note that the app itself feeds the queue.
+ */
+function describeTriggers(host: LocalHost): string[] {
+  return host
+    .functions()
+    .filter((f) => f.trigger.type !== 'httpTrigger')
+    .map((f) => {
+      const runNow = `POST ${host.url}/admin/functions/${f.name}`;
+      if (f.trigger.type === 'timerTrigger') {
+        return `${f.name}: timer (schedule ${host.resolveSetting(String(f.trigger['schedule']))}, UTC) — run now: ${runNow} {"input": ""}`;
+      }
+      const queue = host.resolveSetting(String(f.trigger['queueName'] ?? ''));
+      const example = triggerExample(f.name);
+      if (example === undefined) return `${f.name}: ${f.trigger.type} (queue ${queue}) — fed by the app; run one message by hand: ${runNow} {"input": "<message JSON>"}`;
+      return `${f.name}: ${f.trigger.type} (queue ${queue}) — run now: ${runNow} ${JSON.stringify({ input: JSON.stringify(example) })}`;
+    });
+}
+
 export async function start(options: StartOptions) {
   const started = Date.now();
   const log = options.quiet ? () => undefined : (line: string) => console.log(line);
@@ -216,11 +238,7 @@ export async function start(options: StartOptions) {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`\nwinback local host ready in ${seconds}s — ${registry.functions.size} functions\n`);
     for (const line of host.describeEndpoints()) console.log(`  ${line}`);
-    const others = host.functions().filter((f) => f.trigger.type !== 'httpTrigger');
-    for (const f of others) {
-      const detail = f.trigger.type === 'timerTrigger' ? `schedule ${String(f.trigger['schedule'])}` : `queue ${String(f.trigger['queueName'])}`;
-      console.log(`  ${f.name}: ${f.trigger.type} (${detail}) — run now: POST ${host.url}/admin/functions/${f.name} {"input": ""}`);
-    }
+    for (const line of describeTriggers(host)) console.log(`  ${line}`);
     console.log(`\n  Function key (x-functions-key or ?code=): ${key.key}${key.generated ? '  (generated; set WINBACK_FUNCTION_KEY to choose one)' : ''}`);
     console.log(`  Cosmos DB emulator: ${cosmos.endpoint}   Azurite blob: ${azurite.blobEndpoint}   Service Bus: local transport`);
     console.log(`  Clock: ${virtualClock ? `virtual, at ${clock.now().toISOString()}` : 'system'}`);

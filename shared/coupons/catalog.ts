@@ -4,8 +4,10 @@ import type { IssueCustomer } from './coupon.js';
 
 /**
  * Offers that exist without a PUT: the shipped "gestaffelte Anreize" (`defaultLadder`) as a ready-to-use
- * offer, so journeys and the service desk can issue coupons on a fresh installation. A PUT with the same id
- * replaces it (the stored document wins); the built-in comes back only if nothing is stored.
+ * offer, so journeys and the service desk can issue coupons on a fresh installation. Built-ins are read-only
+ * (PUT and DELETE answer 409 with how to copy one): a release that changes them must not be undone by a copy
+ * stored under their id, and nobody's edit should silently change what every installation calls the default.
+ * A document stored under a built-in id before they were read-only still wins over the built-in.
  */
 export const builtinOffers: Readonly<Record<string, Offer>> = {
   'winback-default': Offer.parse({

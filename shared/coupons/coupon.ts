@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { toMinorUnits } from '../money.js';
 import { adjustBudget, budgetLimits, initialBudgetState, reserveBudget, type BudgetState } from './budget.js';
 import { formatCode, type CouponCode } from './code.js';
-import { Channel, ladderOf, resolveTier, type Offer, type OfferValue } from './offer.js';
+import { Channel, ladderOf, offerStatus, resolveTier, type Offer, type OfferValue } from './offer.js';
 
 const dayMs = 24 * 60 * 60 * 1000;
 const minor = z.number().int().nonnegative();
@@ -56,7 +56,7 @@ export type Redemption = z.infer<typeof Redemption>;
 
 export const CouponEvent = z.object({
   at: z.string(),
-  event: z.enum(['issued', 'redeemed', 'rolled_back', 'reservation_released']),
+  event: z.enum(['issued', 'redeemed', 'rolled_back', 'reservation_released', 'revoked']),
   redemptionId: z.string().optional(),
   orderId: z.string().optional(),
   discountMinor: minor.optional(),
@@ -89,6 +89,8 @@ export const Coupon = z.object({
    * longer counts against the offer's budget and can never be redeemed, so the budget is released at most once.
    */
   reservationReleased: z.literal(true).optional(),
+  /** Set by `POST /api/coupons/{code}/revoke` (a leaked or misused code): refused at every till from then on. */
+  revoked: z.object({ at: z.string(), reason: z.string() }).optional(),
   history: z.array(CouponEvent),
 });
 export type Coupon = z.infer<typeof Coupon>;
@@ -151,7 +153,9 @@ export type IssueRefusalReason =
   | 'unknown_offer'
   /** The customer was erased (GDPR); nothing is issued to an erased id. */
   | 'customer_erased'
-  | 'offer_inactive'
+  /** The offer is paused or archived: it issues no new coupons. */
+  | 'offer_paused'
+  | 'offer_archived'
   | 'offer_expired'
   | 'no_matching_tier'
   | 'no_customer_category'
@@ -224,7 +228,10 @@ export function issueDecision(input: IssueInput): IssueDecision {
     return { kind: 'refused', reason: 'request_conflict', detail: `requestId ${request.requestId} was used for another offer` };
   }
 
-  if (!offer.active) return { kind: 'refused', reason: 'offer_inactive', detail: `offer ${input.offerId} is inactive` };
+  const status = offerStatus(offer);
+  if (status !== 'active') {
+    return { kind: 'refused', reason: status === 'paused' ? 'offer_paused' : 'offer_archived', detail: `offer ${input.offerId} is ${status}: it issues no new coupons` };
+  }
   if ('until' in offer.validity && now.getTime() >= Date.parse(offer.validity.until)) {
     return { kind: 'refused', reason: 'offer_expired', detail: `offer ${input.offerId} ended at ${offer.validity.until}` };
   }
@@ -383,6 +390,7 @@ export type RedemptionFailure =
   /** The code fails the offline check (typo) or contains characters codes never have. */
   | { reason: 'malformed_code'; detail: string }
   | { reason: 'expired'; expiresAt: string }
+  | { reason: 'revoked'; revokedAt: string }
   | { reason: 'not_yet_valid'; validFrom: string }
   | { reason: 'already_redeemed'; redeemedAt: string }
   /** A redemption id that was rolled back cannot redeem again; a new redemption needs a new id. */
@@ -416,6 +424,7 @@ export interface ValidateInput {
 export function validateRedemption(input: ValidateInput): RedemptionCheck {
   const { coupon, basket, now } = input;
   if (coupon === undefined) return { ok: false, reason: 'unknown' };
+  if (coupon.revoked) return { ok: false, reason: 'revoked', revokedAt: coupon.revoked.at };
   const terms = coupon.terms;
   if (coupon.status === 'redeemed') return { ok: false, reason: 'already_redeemed', redeemedAt: coupon.redemption?.at ?? coupon.issuedAt };
   if (now.getTime() < Date.parse(coupon.validFrom)) return { ok: false, reason: 'not_yet_valid', validFrom: coupon.validFrom };
@@ -529,7 +538,7 @@ export type RollbackResult =
   | { kind: 'unknown_redemption' };
 
 function usableAt(coupon: Coupon, now: Date): boolean {
-  return coupon.status === 'issued' && now.getTime() < Date.parse(coupon.expiresAt);
+  return coupon.status === 'issued' && !coupon.revoked && now.getTime() < Date.parse(coupon.expiresAt);
 }
 
 export function applyRollback(coupon: Coupon, redemptionId: string, now: Date): RollbackResult {
@@ -537,6 +546,8 @@ export function applyRollback(coupon: Coupon, redemptionId: string, now: Date): 
     const { redemption, ...rest } = coupon;
     const next: Coupon = {
       ...rest,
+      // A revoked coupon handed back by a return can never be used again: it holds no reservation either.
+      ...(coupon.revoked ? { reservationReleased: true as const } : {}),
       status: 'issued',
       history: [...coupon.history, { at: now.toISOString(), event: 'rolled_back', redemptionId, orderId: redemption.orderId }],
     };
@@ -555,10 +566,11 @@ export function couponExposureMinor(coupon: Coupon): number {
   return coupon.reservationReleased ? 0 : coupon.budgetReservedMinor;
 }
 
-export type EffectiveStatus = 'active' | 'not_yet_valid' | 'expired' | 'redeemed';
+export type EffectiveStatus = 'active' | 'not_yet_valid' | 'expired' | 'redeemed' | 'revoked';
 
 export function effectiveStatus(coupon: Coupon, now: Date): EffectiveStatus {
   if (coupon.status === 'redeemed') return 'redeemed';
+  if (coupon.revoked) return 'revoked';
   if (now.getTime() >= Date.parse(coupon.expiresAt)) return 'expired';
   if (now.getTime() < Date.parse(coupon.validFrom)) return 'not_yet_valid';
   return 'active';
@@ -578,6 +590,7 @@ export function couponView(coupon: Coupon, now: Date) {
     expiresAt: coupon.expiresAt,
     ...(coupon.journeyId === undefined ? {} : { journeyId: coupon.journeyId }),
     ...(coupon.variant === undefined ? {} : { variant: coupon.variant }),
+    ...(coupon.revoked === undefined ? {} : { revoked: coupon.revoked }),
     ...(coupon.redemption === undefined
       ? {}
       : { redemption: { redemptionId: coupon.redemption.redemptionId, orderId: coupon.redemption.orderId, at: coupon.redemption.at, discountMinor: coupon.redemption.discountMinor } }),

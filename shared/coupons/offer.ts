@@ -149,12 +149,19 @@ export type OfferBudget = z.infer<typeof OfferBudget>;
 export const Channel = z.enum(['pos', 'shop', 'both']);
 export type Channel = z.infer<typeof Channel>;
 
+/**
+ * An offer's lifecycle: `active` issues coupons; `paused` issues none for now (a campaign on hold, a budget
+ * review); `archived` is over for good and stays on record for its KPIs. Coupons already issued keep their
+ * terms and stay redeemable in every state (revoke a coupon to stop it at the till).
+ */
+export const OfferStatus = z.enum(['active', 'paused', 'archived']);
+export type OfferStatus = z.infer<typeof OfferStatus>;
+
 export const Offer = z
   .strictObject({
     name: label,
     description: z.string().max(2000).optional(),
-    /** Inactive offers issue nothing; coupons already issued stay redeemable. */
-    active: z.boolean().default(true),
+    status: OfferStatus.default('active'),
     /** A single value for everyone… */
     value: OfferValue.optional(),
     /** …or a ladder choosing it by segment, CLV and journey step (`"default"` = `defaultLadder`). */
@@ -221,6 +228,12 @@ export const OfferDocument = z.object({
   updatedAt: z.string(),
 });
 export type OfferDocument = z.infer<typeof OfferDocument>;
+
+/** The status of a stored offer; documents written before `status` existed said `active: false` for paused. */
+export function offerStatus(offer: Offer): OfferStatus {
+  const legacy = offer as { status?: OfferStatus; active?: boolean };
+  return legacy.status ?? (legacy.active === false ? 'paused' : 'active');
+}
 
 export function ladderOf(offer: Offer): IncentiveLadder | undefined {
   return offer.ladder === 'default' ? defaultLadder : offer.ladder;

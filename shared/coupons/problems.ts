@@ -27,6 +27,8 @@ export function redemptionProblem(failure: RedemptionFailure): CouponProblem {
       return { status: 404, title: 'Unknown coupon', detail: 'no coupon has this code', reason: failure.reason };
     case 'malformed_code':
       return { status: 422, title: 'Malformed coupon code', detail: failure.detail, reason: failure.reason };
+    case 'revoked':
+      return { status: 410, title: 'Coupon revoked', detail: `the coupon was revoked at ${failure.revokedAt} and cannot be used`, reason: failure.reason, revokedAt: failure.revokedAt };
     case 'expired':
       return { status: 410, title: 'Coupon expired', detail: `the coupon expired at ${failure.expiresAt}`, reason: failure.reason, expiresAt: failure.expiresAt };
     case 'not_yet_valid':
@@ -65,8 +67,10 @@ export function issueRefusalProblem(reason: IssueRefusalReason, detail: string):
       return { status: 404, title: 'Unknown offer', detail, reason };
     case 'customer_erased':
       return { status: 410, title: 'Customer erased', detail, reason };
-    case 'offer_inactive':
-      return { status: 409, title: 'Offer inactive', detail, reason };
+    case 'offer_paused':
+      return { status: 409, title: 'Offer paused', detail, reason };
+    case 'offer_archived':
+      return { status: 410, title: 'Offer archived', detail, reason };
     case 'offer_expired':
       return { status: 410, title: 'Offer ended', detail, reason };
     case 'no_matching_tier':

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { CouponCodeInput, CustomerId, Id, JourneyId, OfferId, OrderId } from '../ids.js';
 import { fromMinorUnits, isKnownCurrency, toMinorUnits } from '../money.js';
 import { PurchaseItemInput, type PurchaseInput } from '../purchases/schema.js';
 import type { Basket, BasketChannel, Coupon } from './coupon.js';
@@ -13,7 +14,7 @@ const source = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'lowercase letter
 const items = z.array(PurchaseItemInput).max(500);
 
 const basketFields = {
-  customerId: identifier.optional(),
+  customerId: CustomerId.optional(),
   basketTotal: amount,
   currency,
   items: items.optional(),
@@ -39,17 +40,17 @@ export type ValidateRequest = z.infer<typeof ValidateRequest>;
 
 /** `POST /api/redemptions` (with `Idempotency-Key`). `basketTotal` is before the coupon's discount. */
 export const RedemptionRequest = z
-  .strictObject({ code: z.string().trim().min(1).max(64), orderId: identifier, source, ...basketFields })
+  .strictObject({ code: CouponCodeInput, orderId: OrderId, source, ...basketFields })
   .superRefine(checkDecimals);
 export type RedemptionRequest = z.infer<typeof RedemptionRequest>;
 
 /** Body of `POST /api/coupons` and of `coupon-requests` queue messages. */
 export const IssueCouponRequest = z.strictObject({
-  customerId: identifier,
-  offerId: identifier,
+  customerId: CustomerId,
+  offerId: OfferId,
   /** Idempotency: a redelivered or retried request with the same id returns the same coupon. */
-  requestId: identifier,
-  journeyId: identifier.optional(),
+  requestId: Id,
+  journeyId: JourneyId.optional(),
   variant: z.string().trim().min(1).max(64).optional(),
   journeyStep: z.number().int().positive().max(1000).optional(),
   segment: z.string().trim().min(1).max(64).optional(),
@@ -112,10 +113,11 @@ export function redemptionPurchase(request: RedemptionRequest, coupon: Coupon, d
   };
 }
 
-/** Route parameter of `/api/offers/{offerId}`: becomes a Cosmos id, so no / \\ ? #. */
-export const OfferRouteParams = z.object({
-  offerId: z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." or "-"'),
-});
+/** Route parameter of `/api/offers/{offerId}`. */
+export const OfferRouteParams = z.object({ offerId: OfferId });
+
+/** Route parameter of `/api/coupons/{code}/…`. */
+export const CouponRouteParams = z.object({ code: CouponCodeInput });
 
 /** `Idempotency-Key`: what clients send in practice (UUIDs, ULIDs, order numbers), printable ASCII. */
 export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces, at most 255 characters');

@@ -28,6 +28,7 @@ import { emptyHoldings, holdingsId, needsFreshState, withCoupon, type Holdings }
 import type { OfferDocument } from './offer.js';
 import { redemptionPurchase, redemptionId, toBasket, type IssueCouponRequest, type RedemptionRequest, type ValidateRequest } from './requests.js';
 import type { RedemptionEvent } from './redemption-events.js';
+import { revokeDecision, type RevokeRequest } from './revocation.js';
 import type { CouponRepository, OfferRepository, Versioned } from './store.js';
 
 /**
@@ -287,7 +288,11 @@ export function parsePublicRedemptionId(id: string): { code: CouponCode; redempt
 export type PurchaseStatus = 'created' | 'duplicate' | 'conflict' | 'erased';
 
 /** What `redeemCoupon` needs beyond the common ports: the bus its redemption-events message goes to. */
-export type RedeemDeps = CouponDeps & { bus: Pick<MessageBus, 'send'> };
+export type RedeemDeps = CouponDeps & {
+  bus: Pick<MessageBus, 'send'>;
+  /** Carried on the redemption-events message, so its consumer's logs join the request's. */
+  correlationId?: string;
+};
 
 export type RedeemOutcome =
   /** The purchase and the budget delta follow asynchronously (`redemption-events` → `recordRedemption`). */
@@ -387,7 +392,12 @@ export function redemptionEvent(request: RedemptionRequest, coupon: Coupon, rede
 }
 
 async function sendRedemptionEvent(deps: RedeemDeps, request: RedemptionRequest, coupon: Coupon, redemption: Redemption): Promise<void> {
-  await deps.bus.send(queues.redemptionEvents.name, { messageId: redemption.redemptionId, subject: 'redemption.recorded', body: redemptionEvent(request, coupon, redemption) });
+  await deps.bus.send(queues.redemptionEvents.name, {
+    messageId: redemption.redemptionId,
+    subject: 'redemption.recorded',
+    ...(deps.correlationId === undefined ? {} : { correlationId: deps.correlationId }),
+    body: redemptionEvent(request, coupon, redemption),
+  });
 }
 
 export type RecordRedemptionOutcome = {
@@ -478,6 +488,39 @@ export async function rollbackRedemption(deps: CouponDeps, code: CouponCode, int
         return { kind: 'rolled_back', coupon: result.coupon, usable: result.usable, replayed: false };
       default: {
         const exhaustive: never = result;
+        return exhaustive;
+      }
+    }
+  }
+  throw contention(`coupon ${code}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Revocation
+
+export type RevokeOutcome =
+  | { kind: 'revoked'; coupon: Coupon; replayed: boolean }
+  | { kind: 'unknown' }
+  | { kind: 'malformed'; detail: string };
+
+export async function revokeCoupon(deps: Pick<CouponDeps, 'coupons' | 'offers'>, rawCode: string, request: RevokeRequest, now: Date): Promise<RevokeOutcome> {
+  const bad = malformed(rawCode);
+  if (bad) return { kind: 'malformed', detail: 'detail' in bad ? bad.detail : 'not a coupon code' };
+  const code = (normalizeCode(rawCode) as { code: CouponCode }).code;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    if (attempt > 0) await backoff(attempt);
+    const found = await deps.coupons.get(code);
+    if (!found) return { kind: 'unknown' };
+    const decision = revokeDecision(found.value, request, now);
+    switch (decision.kind) {
+      case 'already_revoked':
+        return { kind: 'revoked', coupon: decision.coupon, replayed: true };
+      case 'revoke':
+        if ((await deps.coupons.replace(decision.coupon, found.etag)) === 'conflict') continue;
+        if (decision.budgetChange) await deps.offers.incrementBudget(decision.coupon.offerId, decision.budgetChange);
+        return { kind: 'revoked', coupon: decision.coupon, replayed: false };
+      default: {
+        const exhaustive: never = decision;
         return exhaustive;
       }
     }

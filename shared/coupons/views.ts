@@ -2,7 +2,7 @@ import type { Failure } from '../http/failure.js';
 import { fromMinorUnits } from '../money.js';
 import type { BudgetState } from './budget.js';
 import { couponView, type Coupon, type Redemption } from './coupon.js';
-import type { OfferDocument } from './offer.js';
+import { offerStatus, type OfferDocument } from './offer.js';
 import type { CouponProblem } from './problems.js';
 import { publicRedemptionId } from './service.js';
 
@@ -12,11 +12,22 @@ export function asFailure(problem: CouponProblem): Failure {
   return { kind: 'rejected', status: status as 404 | 409 | 410 | 422, title, detail, reason, extra };
 }
 
+/** PUT or DELETE on a built-in offer: refused, with the body to PUT under an id of one's own. */
+export function builtinReadOnly(doc: OfferDocument): Failure {
+  return {
+    kind: 'conflict',
+    reason: 'builtin_offer',
+    detail: `offer ${doc.id} is built in and read-only. To change it, copy it: PUT /api/offers/<your-offer-id> with the body in "copy" (edit what you like), then issue coupons of <your-offer-id>`,
+    extra: { copy: doc.offer },
+  };
+}
+
 export function offerView(doc: OfferDocument & { builtin?: boolean }, budget: BudgetState | undefined) {
   const currency = doc.offer.currency;
   return {
     id: doc.id,
     ...doc.offer,
+    status: offerStatus(doc.offer),
     updatedAt: doc.updatedAt,
     builtin: doc.builtin ?? false,
     ...(budget === undefined

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CustomerId } from '../ids.js';
 
 const isoInstant = z.iso.datetime({ offset: true });
 
@@ -62,12 +63,7 @@ export const CustomerProfileInput = z.strictObject({
 });
 export type CustomerProfileInput = z.infer<typeof CustomerProfileInput>;
 
-export const CustomerId = z
-  .string()
-  .trim()
-  .min(1)
-  .max(128)
-  .regex(/^[^/\\?#]+$/, 'must not contain / \\ ? or #');
+export { CustomerId } from '../ids.js';
 
 /**
  * The stored customer: the profile plus what other parts of winback keep on it (scores and segment from the

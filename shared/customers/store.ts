@@ -12,6 +12,12 @@ export function erasureTombstoneId(customerId: string): string {
   return `erased-${sha256Hex(customerId)}`;
 }
 
+export interface PurchaseSummary {
+  count: number;
+  firstAt: string | null;
+  lastAt: string | null;
+}
+
 export interface ErasureTombstone {
   id: string;
   kind: 'erasure';
@@ -31,6 +37,22 @@ export class CustomerStore {
     const { resource, etag } = await this.customers.item(customerId, customerId).read<Customer>();
     if (!resource) return undefined;
     return { customer: resource, etag };
+  }
+
+  /** What the purchase history says of a customer: one aggregate query on the customer's partition. */
+  async purchaseSummary(customerId: string): Promise<PurchaseSummary> {
+    const { resources } = await this.purchases.items
+      .query<{ count: number; firstAt?: string; lastAt?: string }>(
+        {
+          query: 'SELECT COUNT(1) AS count, MIN(c.occurredAt) AS firstAt, MAX(c.occurredAt) AS lastAt FROM c WHERE c.customerId = @id',
+          parameters: [{ name: '@id', value: customerId }],
+        },
+        { partitionKey: customerId },
+      )
+      .fetchAll();
+    const row = resources[0];
+    const count = row?.count ?? 0;
+    return { count, firstAt: count > 0 ? row?.firstAt ?? null : null, lastAt: count > 0 ? row?.lastAt ?? null : null };
   }
 
   /** Replaces the profile fields, keeps everything else on the document, optimistic on the ETag. */

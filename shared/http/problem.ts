@@ -1,20 +1,24 @@
 import type { HttpResponseInit } from '@azure/functions';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** RFC 9457 problem details. `errors` names each offending field as a JSON pointer into the request body. */
-export interface FieldError {
-  pointer: string;
-  message: string;
-}
+export const FieldError = z.object({
+  pointer: z.string().meta({ description: 'JSON pointer into the body (`/items/0/unitPrice`), or `route/<param>`, `query/<param>`, `header/<name>`' }),
+  message: z.string(),
+});
+export type FieldError = z.infer<typeof FieldError>;
 
-export interface Problem {
-  type?: string;
-  title: string;
-  status: number;
-  detail?: string;
-  errors?: FieldError[];
-  [extension: string]: unknown;
-}
+export const Problem = z
+  .object({
+    type: z.string().optional(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    errors: z.array(FieldError).optional(),
+    reason: z.string().optional().meta({ description: 'stable machine-readable cause for domain refusals (coupons, offers, idempotency)' }),
+  })
+  .catchall(z.unknown());
+export type Problem = z.infer<typeof Problem>;
 
 export const problemContentType = 'application/problem+json';
 

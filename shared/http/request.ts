@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { fail, failureResponse, ok, type Failure, type Result } from './failure.js';
+import { logger } from '../log.js';
 import { fieldErrors, problemResponse } from './problem.js';
 
 export const maxBodyBytes = 1024 * 1024;
@@ -43,11 +44,32 @@ export async function readJson<S extends z.ZodType>(request: HttpRequest, schema
   return validate(schema, json.value);
 }
 
-export function validateParams<S extends z.ZodType>(schema: S, params: unknown): Result<z.infer<S>> {
+export function validateParams<S extends z.ZodType>(schema: S, params: unknown, where: 'route' | 'query' = 'route'): Result<z.infer<S>> {
   const parsed = schema.safeParse(params);
   if (parsed.success) return ok(parsed.data);
-  const errors = fieldErrors(parsed.error).map((e) => ({ ...e, pointer: `route${e.pointer}` }));
-  return fail({ kind: 'invalid', detail: 'invalid route or query parameter', errors });
+  const errors = fieldErrors(parsed.error).map((e) => ({ ...e, pointer: `${where}${e.pointer}` }));
+  return fail({ kind: 'invalid', detail: `invalid ${where} parameter`, errors });
+}
+
+/** The query string against a strict schema: unknown and malformed parameters are named as `query/<name>`. */
+export function validateQuery<S extends z.ZodType>(schema: S, request: HttpRequest): Result<z.infer<S>> {
+  return validateParams(schema, Object.fromEntries(request.query.entries()), 'query');
+}
+
+const correlationPattern = /^[\x21-\x7e]{1,128}$/;
+const traceparentPattern = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * The id that ties a request to its logs and to the Service Bus messages it causes (`correlationId` on each
+ * message): the caller's `x-correlation-id`, else the trace id of a W3C `traceparent` (what Application
+ * Insights uses as operation id), else the invocation id. Echoed in the response's `x-correlation-id`.
+ */
+export function correlationId(request: HttpRequest, context: Pick<InvocationContext, 'invocationId'>): string {
+  const given = request.headers.get('x-correlation-id')?.trim();
+  if (given && correlationPattern.test(given)) return given;
+  const trace = traceparentPattern.exec(request.headers.get('traceparent')?.trim().toLowerCase() ?? '');
+  if (trace && !/^0+$/.test(trace[1]!)) return trace[1]!;
+  return context.invocationId;
 }
 
 /**
@@ -58,18 +80,25 @@ export function httpHandler(
   handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit | Failure>,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, context) => {
+    const correlation = { 'x-correlation-id': correlationId(request, context) };
+    // No URL in the line: paths carry customer ids; the host tags the line with the function's name.
+    const log = logger(context, { correlationId: correlation['x-correlation-id'] });
+    const withCorrelation = (response: HttpResponseInit): HttpResponseInit => ({
+      ...response,
+      headers: { ...(response.headers as Record<string, string> | undefined), ...correlation },
+    });
     try {
       const result = await handler(request, context);
-      return 'kind' in result ? failureResponse(result) : result;
+      return withCorrelation('kind' in result ? failureResponse(result) : result);
     } catch (error) {
       const code = (error as { code?: number | string }).code;
       const status = (error as { statusCode?: number }).statusCode;
       if (code === 429 || status === 429 || code === 503 || status === 503 || code === 'ECONNREFUSED' || code === 'ETIMEDOUT') {
-        context.warn(`dependency unavailable: ${(error as Error).message}`);
-        return failureResponse({ kind: 'unavailable', detail: 'a backing service is busy or unreachable; retry', retryAfterSeconds: 5 });
+        log.warn('http.dependency_unavailable', { detail: (error as Error).message });
+        return withCorrelation(failureResponse({ kind: 'unavailable', detail: 'a backing service is busy or unreachable; retry', retryAfterSeconds: 5 }));
       }
-      context.error(error instanceof Error ? error.stack ?? error.message : String(error));
-      return problemResponse({ status: 500, title: 'Internal Server Error', detail: `invocation ${context.invocationId} failed` });
+      log.error('http.failed', { detail: error instanceof Error ? error.stack ?? error.message : String(error) });
+      return withCorrelation(problemResponse({ status: 500, title: 'Internal Server Error', detail: `invocation ${context.invocationId} failed` }));
     }
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CustomerId, OrderId } from '../ids.js';
 import { isKnownCurrency, toMinorUnits } from '../money.js';
 
 /** How far into the future a purchase timestamp may lie: tills and shop servers drift. */
@@ -19,18 +20,18 @@ export type PurchaseItemInput = z.infer<typeof PurchaseItemInput>;
 
 export const PurchaseInput = z
   .strictObject({
-    orderId: identifier,
+    orderId: OrderId,
     source: z
       .string()
       .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'lowercase letters, digits, "_", "." or "-", at most 64'),
-    customerId: identifier,
+    customerId: CustomerId,
     occurredAt: isoInstant,
     total: z.number().nonnegative().max(1e9),
     currency: z.string().refine(isKnownCurrency, 'not an ISO 4217 currency code'),
     storeId: identifier.optional(),
     channel: z.enum(['pos', 'shop', 'app', 'other']).optional(),
     type: z.enum(['purchase', 'refund']).default('purchase'),
-    originalOrderId: identifier.optional(),
+    originalOrderId: OrderId.optional(),
     items: z.array(PurchaseItemInput).max(500).default([]),
     couponCodes: z.array(z.string().trim().min(1).max(64)).max(20).default([]),
   })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { foreignId } from '../ids.js';
 import { asPurchase, emailCustomerId, isoInstant, issuesOf, nonEmpty, truncate, type DiscountCode, type WebhookMapping } from './common.js';
 
 /**
@@ -138,7 +139,7 @@ export function mapShopifyOrder(body: unknown, options: ShopifyMappingOptions = 
 
   return asPurchase(
     {
-      orderId: gidNumber(order.admin_graphql_api_id) ?? order.id,
+      orderId: foreignId(gidNumber(order.admin_graphql_api_id) ?? order.id),
       source: 'shopify',
       customerId,
       occurredAt,
@@ -158,7 +159,7 @@ export function mapShopifyOrder(body: unknown, options: ShopifyMappingOptions = 
 export function shopifyCustomerId(order: ShopifyOrder): string | undefined {
   const customer = order.customer;
   const exact = gidNumber(customer?.admin_graphql_api_id) ?? customer?.id ?? undefined;
-  if (exact !== undefined) return exact;
+  if (exact !== undefined) return foreignId(exact);
   const email = nonEmpty(customer?.email) ?? nonEmpty(order.email) ?? nonEmpty(order.contact_email);
   return email === undefined ? undefined : emailCustomerId(email);
 }
@@ -166,7 +167,7 @@ export function shopifyCustomerId(order: ShopifyOrder): string | undefined {
 /** The order a refund belongs to: look up its purchase (source `shopify`) before calling `mapShopifyRefund`. */
 export function shopifyRefundOrderId(body: unknown): string | undefined {
   const parsed = ShopifyRefund.safeParse(body);
-  return parsed.success ? parsed.data.order_id : undefined;
+  return parsed.success ? foreignId(parsed.data.order_id) : undefined;
 }
 
 export interface OriginalOrder {
@@ -206,7 +207,7 @@ export function mapShopifyRefund(body: unknown, original: OriginalOrder | undefi
   );
   return asPurchase(
     {
-      orderId: `refund-${refund.id}`,
+      orderId: foreignId(`refund-${refund.id}`),
       source: 'shopify',
       customerId: original.customerId,
       occurredAt,
@@ -215,7 +216,7 @@ export function mapShopifyRefund(body: unknown, original: OriginalOrder | undefi
       ...(options.shopDomain === undefined ? {} : { storeId: options.shopDomain }),
       channel: 'shop',
       type: 'refund',
-      originalOrderId: refund.order_id,
+      originalOrderId: foreignId(refund.order_id),
       items,
     },
     [],

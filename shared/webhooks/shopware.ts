@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { foreignId } from '../ids.js';
 import { asPurchase, emailCustomerId, isoInstant, issuesOf, nonEmpty, truncate, type DiscountCode, type WebhookMapping } from './common.js';
 
 /**
@@ -136,7 +137,7 @@ export function mapShopwareOrderPlaced(body: unknown, options: ShopwareMappingOp
 
   return asPurchase(
     {
-      orderId: order.id,
+      orderId: foreignId(order.id),
       source: 'shopware',
       customerId,
       occurredAt,
@@ -157,6 +158,6 @@ export function shopwareCustomerId(order: ShopwareOrder): string | undefined {
   const email = nonEmpty(customer?.email);
   if (customer?.customer?.guest === true && email !== undefined) return emailCustomerId(email);
   const known = nonEmpty(customer?.customerNumber) ?? nonEmpty(customer?.customerId);
-  if (known !== undefined) return truncate(known, 128);
+  if (known !== undefined) return foreignId(known);
   return email === undefined ? undefined : emailCustomerId(email);
 }

@@ -105,7 +105,7 @@ describe('coupons over HTTP and the queue', () => {
     });
     expect(created.status).toBe(201);
     const got = await host.call('/api/offers/ten-off');
-    expect(await got.json()).toMatchObject({ id: 'ten-off', name: '10 % off', channel: 'both', active: true, builtin: false });
+    expect(await got.json()).toMatchObject({ id: 'ten-off', name: '10 % off', channel: 'both', status: 'active', builtin: false });
 
     const invalid = await host.call('/api/offers/bad', { method: 'PUT', json: { name: 'x', value: { type: 'amount', amount: 5 }, validity: { days: 3 } } });
     expect(invalid.status).toBe(400);

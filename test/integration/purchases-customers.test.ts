@@ -155,7 +155,14 @@ describe('purchases and customers over HTTP', () => {
   it('accepts a purchase for a customer with no profile (a loyalty card number is enough)', async () => {
     const response = await host.call('/api/purchases', { method: 'POST', json: purchase({ orderId: 'N-1', customerId: 'CARD-0001' }) });
     expect(response.status).toBe(201);
-    expect((await host.call('/api/customers/CARD-0001')).status).toBe(404);
+    const known = await host.call('/api/customers/CARD-0001');
+    expect(known.status).toBe(200);
+    expect(await known.json()).toEqual({
+      id: 'CARD-0001',
+      hasProfile: false,
+      purchases: { count: 1, firstAt: '2026-11-01T10:15:00.000Z', lastAt: '2026-11-01T10:15:00.000Z' },
+    });
+    expect((await host.call('/api/customers/CARD-0002')).status).toBe(404);
     expect(await purchasesOf('CARD-0001')).toHaveLength(1);
   });
 

@@ -128,7 +128,7 @@ describe('segmentation runs on the local host (CDNOW)', () => {
     expect(await events()).toMatchObject({ active: 2357, deadLettered: 0 });
   }, 180_000);
 
-  it('stores scores on the customer without touching the profile; profile-less customers stay 404 on the profile API', async () => {
+  it('stores scores on the customer without touching the profile; profile-less customers are answered with what is known', async () => {
     const profile = await json<{ email: string; segment: string; analytics: { runId: string } }>(await host.call('/api/customers/00004'));
     expect(profile.email).toBe('cd@example.com');
     expect(profile.analytics.runId).toBe('cdnow-1');
@@ -137,9 +137,15 @@ describe('segmentation runs on the local host (CDNOW)', () => {
     expect(scores.scores.pAlive).toBeGreaterThan(0);
 
     const profileLess = purchases.at(-1)!.customerId;
-    expect((await host.call(`/api/customers/${profileLess}`)).status).toBe(404);
+    const known = await host.call(`/api/customers/${profileLess}`);
+    expect(known.status).toBe(200);
     const other = await scoresOf(profileLess);
     expect(other.runId).toBe('cdnow-1');
+    // Consistent with profile-scores: the same segment, no profile fields, the purchase history summarised.
+    const knownBody = (await known.json()) as { hasProfile: boolean; segment: string; email?: string; purchases: { count: number } };
+    expect(knownBody).toMatchObject({ hasProfile: false, segment: other.segment });
+    expect(knownBody.email).toBeUndefined();
+    expect(knownBody.purchases.count).toBe(purchases.filter((p) => p.customerId === profileLess).length);
     expect((await host.call('/api/customers/99999/profile-scores')).status).toBe(404);
 
     // Giving that customer a profile later creates it (201) and keeps the scores.

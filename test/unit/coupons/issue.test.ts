@@ -95,7 +95,11 @@ describe('issueDecision', () => {
   });
 
   it('refuses inactive and ended offers', () => {
-    expect(issueDecision(issueInput({ offer: offer({ active: false }) }))).toMatchObject({ kind: 'refused', reason: 'offer_inactive' });
+    expect(issueDecision(issueInput({ offer: offer({ status: 'paused' }) }))).toMatchObject({ kind: 'refused', reason: 'offer_paused' });
+    expect(issueDecision(issueInput({ offer: offer({ status: 'archived' }) }))).toMatchObject({ kind: 'refused', reason: 'offer_archived' });
+    // Offers stored before `status` existed paused themselves with `active: false`.
+    const { status: _status, ...legacy } = offer();
+    expect(issueDecision(issueInput({ offer: { ...legacy, active: false } as never }))).toMatchObject({ kind: 'refused', reason: 'offer_paused' });
     const fixed = offer({ validity: { from: '2026-01-01T00:00:00Z', until: '2026-03-02T10:00:00Z' } });
     expect(issueDecision(issueInput({ offer: fixed }))).toMatchObject({ kind: 'refused', reason: 'offer_expired' });
   });

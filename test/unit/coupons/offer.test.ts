@@ -14,7 +14,7 @@ const example = {
 describe('Offer schema', () => {
   it('accepts the example from the issue and fills defaults', () => {
     const offer = Offer.parse(example);
-    expect(offer.active).toBe(true);
+    expect(offer.status).toBe('active');
     expect(offer.channel).toBe('both');
     expect(offer.value).toEqual({ type: 'percent', percent: 10 });
   });

@@ -17,6 +17,7 @@ import {
   redeemCoupon,
   redeemForOrder,
   releaseExpiredReservations,
+  revokeCoupon,
   rollbackRedemption,
   validateCoupon,
   type RedeemOutcome,
@@ -239,6 +240,12 @@ describe('redeemCoupon', () => {
     const purchase = w.purchases.get('pos\nO-1');
     expect(purchase).toMatchObject({ customerId: 'c-1', totalMinor: 4500, couponCodes: [coupon.code], occurredAt: at(1).toISOString() });
     expect(parsePublicRedemptionId(publicRedemptionId(coupon.code, outcome.redemption.redemptionId))).toEqual({ code: coupon.code, redemptionId: outcome.redemption.redemptionId });
+  });
+
+  it('carries the request\'s correlation id on the message it sends', async () => {
+    const { w, coupon } = await setup();
+    redeemed(await redeemCoupon({ ...w.deps(), correlationId: 'corr-42' }, redemption(coupon.code), 'key-1', at(1)));
+    expect(w.sent).toEqual([{ queue: 'redemption-events', message: expect.objectContaining({ correlationId: 'corr-42' }) }]);
   });
 
   it('a redelivered message (twice more) records one purchase and applies the budget delta once', async () => {
@@ -609,5 +616,67 @@ describe('releaseExpiredReservations', () => {
     expect(w.coupon(a.code)).toBeUndefined();
     expect(w.budget('short')).toMatchObject({ issuedCount: 0, discountCommittedMinor: 0 });
     expect(w.budgetDocs.get(budgetStateId('short'))).toBeDefined();
+  });
+});
+
+describe('revokeCoupon', () => {
+  const basket = { customerId: 'c-1', basketTotal: 50, currency: 'EUR' as const, channel: 'pos' as const, storeId: 'store-1' };
+
+  it('stops the code at validate, redeem and shop orders, gives the reservation back once, and is idempotent', async () => {
+    const w = world();
+    const coupon = await issueOk(w, request({ offerId: 'ten' }));
+    expect(w.budget('ten')).toMatchObject({ issuedCount: 1, discountCommittedMinor: 2000 });
+
+    const first = await revokeCoupon(w.deps(), coupon.code.toLowerCase(), { reason: 'posted on a deal forum' }, at(1));
+    expect(first).toMatchObject({ kind: 'revoked', replayed: false, coupon: { revoked: { at: at(1).toISOString(), reason: 'posted on a deal forum' }, reservationReleased: true } });
+    expect(w.budget('ten')).toMatchObject({ issuedCount: 0, discountCommittedMinor: 0 });
+
+    expect((await validateCoupon(w.deps(), coupon.code, basket, at(2))).check).toMatchObject({ ok: false, reason: 'revoked', revokedAt: at(1).toISOString() });
+    expect(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(2))).toMatchObject({ kind: 'refused', reason: 'revoked' });
+    const order: PurchaseInput = { orderId: 'S-1', source: 'shopify', customerId: 'x', occurredAt: at(2).toISOString(), total: 45, currency: 'EUR', type: 'purchase', items: [], couponCodes: [coupon.code] };
+    expect(await redeemForOrder(w.deps(), order, code(coupon.code), 'r-shop', 5, at(2))).toMatchObject({ status: 'refused', reason: 'revoked' });
+
+    const writesBefore = w.writes.length;
+    const again = await revokeCoupon(w.deps(), coupon.code, { reason: 'another reason' }, at(3));
+    expect(again).toMatchObject({ kind: 'revoked', replayed: true, coupon: { revoked: { at: at(1).toISOString(), reason: 'posted on a deal forum' } } });
+    expect(w.writes.length).toBe(writesBefore);
+    expect(w.budget('ten')).toMatchObject({ issuedCount: 0, discountCommittedMinor: 0 });
+    // Expiry does not release it a second time.
+    expect(await releaseExpiredReservations(w.deps(), at(40), { limit: 10 })).toMatchObject({ released: 0 });
+    expect(w.budget('ten')).toMatchObject({ issuedCount: 0, discountCommittedMinor: 0 });
+  });
+
+  it('a redeemed coupon keeps its redemption; returned later it stays unusable and holds nothing', async () => {
+    const w = world();
+    const coupon = await issueOk(w, request({ offerId: 'ten' }));
+    const outcome = redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1)));
+    await w.deliver(at(1));
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 500 });
+    await revokeCoupon(w.deps(), coupon.code, { reason: 'fraud' }, at(2));
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 500 });
+    const rolled = await rollbackRedemption(w.deps(), code(coupon.code), outcome.redemption.redemptionId, at(3));
+    expect(rolled).toMatchObject({ kind: 'rolled_back', usable: false });
+    expect(w.budget('ten')).toMatchObject({ discountCommittedMinor: 0 });
+    expect(await redeemCoupon(w.deps(), redemption(coupon.code, { orderId: 'O-2' }), 'key-2', at(3))).toMatchObject({ kind: 'refused', reason: 'revoked' });
+  });
+
+  it('reports unknown and malformed codes without writing', async () => {
+    const w = world();
+    expect(await revokeCoupon(w.deps(), 'not a code!', { reason: 'x' }, t0)).toMatchObject({ kind: 'malformed' });
+    expect(await revokeCoupon(w.deps(), nextCode(), { reason: 'x' }, t0)).toEqual({ kind: 'unknown' });
+    expect(w.writes).toHaveLength(0);
+  });
+});
+
+describe('offer status', () => {
+  it('a paused or archived offer issues nothing and consumes no budget; its coupons stay redeemable', async () => {
+    const w = world();
+    const coupon = await issueOk(w, request({ offerId: 'ten' }));
+    for (const [status, reason] of [['paused', 'offer_paused'], ['archived', 'offer_archived']] as const) {
+      w.putOffer('ten', { ...tenPercent, status });
+      expect(await issueCoupon(w.deps(), request({ offerId: 'ten', customerId: `c-${status}`, requestId: `req-${status}` }), at(1))).toMatchObject({ kind: 'refused', reason });
+    }
+    expect(w.budget('ten')).toMatchObject({ issuedCount: 1 });
+    redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1)));
   });
 });

@@ -90,3 +90,12 @@ describe('mapShopwareOrderPlaced rules', () => {
     expect(mapShopwareOrderPlaced('nope')).toMatchObject({ kind: 'invalid' });
   });
 });
+
+describe('foreign ids through the id rule', () => {
+  it('maps a customer number with characters ids may not hold to a valid, stable id instead of refusing the order', () => {
+    const mapped = mapShopwareOrderPlaced(withOrder((order) => (order['orderCustomer']['customerNumber'] = 'K/2024#7\n')));
+    expect(mapped).toMatchObject({ kind: 'purchase', purchase: { customerId: 'K%2F2024%237' } });
+    const again = mapShopwareOrderPlaced(withOrder((order) => (order['orderCustomer']['customerNumber'] = 'K/2024#7')));
+    expect(again).toMatchObject({ kind: 'purchase', purchase: { customerId: 'K%2F2024%237' } });
+  });
+});
