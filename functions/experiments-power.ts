@@ -1,5 +1,5 @@
-import { app } from '@azure/functions';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, readJson } from '../shared/http/request.js';
 import { planExperiment, PowerRequest } from '../shared/kpis/planning.js';
 
@@ -10,9 +10,15 @@ export const experimentsPower = httpHandler(async (request) => {
   return jsonResponse(200, planExperiment(input.value));
 });
 
-app.http('experiments-power', {
+httpFunction('experiments-power', {
   route: 'experiments/power',
   methods: ['POST'],
   authLevel: 'function',
   handler: experimentsPower,
+  doc: {
+    summary: 'Plan an experiment: minimum detectable effect, holdout needed and a verdict in words',
+    tags: ['kpis'],
+    body: { schema: PowerRequest, example: { audience: 30000, holdoutPercent: 10, baseRate: 0.03, expectedUplift: 0.01 } },
+    responses: { 200: { description: 'MDE, power at the expected uplift, holdout and audience needed, and a sentence', example: { underpowered: false } } },
+  },
 });

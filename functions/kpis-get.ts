@@ -1,5 +1,6 @@
-import { app } from '@azure/functions';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
+import { KpiQuery } from '../shared/kpis/report.js';
 import { httpHandler } from '../shared/http/request.js';
 import { readKpiRequest } from '../shared/kpis/http.js';
 import { buildReport } from '../shared/kpis/report.js';
@@ -12,9 +13,20 @@ export const kpisGet = httpHandler(async (request) => {
   return jsonResponse(200, buildReport(counters, query, now, timeZone));
 });
 
-app.http('kpis-get', {
+httpFunction('kpis-get', {
   route: 'kpis',
   methods: ['GET'],
   authLevel: 'function',
   handler: kpisGet,
+  doc: {
+    summary: 'KPIs of one journey: arms, uplift against the holdout with 95 % intervals, checks and definitions',
+    tags: ['kpis'],
+    query: KpiQuery,
+    responses: {
+      200: {
+        description: 'Read from counters only; money in major units of `currency`',
+        example: { journeyId: 'winback-default', attributionDays: 30, currency: 'EUR', arms: [{ arm: 'control', enrolled: 1000, reactivated: 31 }], comparisons: [], checks: {}, definitions: {} },
+      },
+    },
+  },
 });

@@ -1,6 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import { fail, ok, type Result } from '../http/failure.js';
-import { validateParams } from '../http/request.js';
+import { validateQuery } from '../http/request.js';
 import { services } from '../services.js';
 import type { CounterDocument } from './counters.js';
 import { KpiQuery } from './report.js';
@@ -9,7 +9,7 @@ import { KpiQuery } from './report.js';
 export async function readKpiRequest(
   request: HttpRequest,
 ): Promise<Result<{ query: KpiQuery; counters: CounterDocument[]; now: Date; timeZone: string }>> {
-  const query = validateParams(KpiQuery, Object.fromEntries(request.query.entries()));
+  const query = validateQuery(KpiQuery, request);
   if (!query.ok) return query;
   const { runtime, kpis } = services();
   const counters = await kpis.counters(query.value.journeyId);

@@ -76,7 +76,7 @@ describe('KPIs through the local host', () => {
     const bad = await host.call(`/api/kpis?journeyId=${scenarioJourney}&from=2026-13-01`);
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toBe('application/problem+json');
-    expect(((await bad.json()) as { errors: { pointer: string }[] }).errors.map((e) => e.pointer)).toEqual(['route/from']);
+    expect(((await bad.json()) as { errors: { pointer: string }[] }).errors.map((e) => e.pointer)).toEqual(['query/from']);
     const missing = await host.call('/api/kpis?journeyId=no-such-journey');
     expect(missing.status).toBe(404);
     expect((await host.call(`/api/kpis?journeyId=${scenarioJourney}`, { key: null })).status).toBe(401);
