@@ -3,6 +3,7 @@
  * directory), a bounded pool of concurrent clients, and the rounding and percentiles they report.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +19,27 @@ export interface BenchHost {
   idle(): Promise<void>;
   /** SIGINT (as Ctrl-C), then waits for the process to exit. */
   stop(): Promise<void>;
+  /**
+   * CPU seconds the host process (all its threads, the Cosmos emulator's included; not Azurite) has used so
+   * far, from /proc; undefined where there is none. On a machine shared with other work this says more about
+   * a change than wall time does.
+   */
+  cpuSeconds(): number | undefined;
+}
+
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on every common configuration. */
+const clockTicksPerSecond = 100;
+
+function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function startBenchHost(dataDir: string, extraArgs: string[] = []): Promise<BenchHost> {
@@ -67,6 +89,7 @@ export async function startBenchHost(dataDir: string, extraArgs: string[] = []):
       const r = await call('/admin/local/idle', { method: 'POST', json: { timeoutMs: 300_000 } });
       if (r.status !== 200) throw new Error(`host did not become idle: ${r.status} ${JSON.stringify(r.body)}`);
     },
+    cpuSeconds: () => cpuSecondsOf(child.pid),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -141,6 +141,7 @@ async function main() {
       const before = await ops();
       const latencies: number[] = [];
       let failures = 0;
+      const cpuBefore = host.cpuSeconds();
       const start = performance.now();
       await pool(batch, level.clients, async (code) => {
         const t0 = performance.now();
@@ -157,6 +158,7 @@ async function main() {
       const idleStart = performance.now();
       await idle();
       const drainSeconds = (performance.now() - idleStart) / 1000;
+      const cpuAfter = host.cpuSeconds();
       const after = await ops();
       const hot = perRedemption(before.hot, after.hot, level.n);
       const deferred = perRedemption(before.async, after.async, level.n);
@@ -176,11 +178,13 @@ async function main() {
         cosmosOpsAsyncBreakdown: deferred.breakdown,
         /** How long the consumer still needed after the last response. */
         asyncDrainSeconds: round(drainSeconds, 2),
+        /** CPU the host spent per redemption, request and consumer together, whatever else runs on the machine. */
+        hostCpuMsPerRedemption: cpuBefore === undefined || cpuAfter === undefined ? null : round(((cpuAfter - cpuBefore) * 1000) / level.n, 3),
       };
       console.log(
         `${String(level.clients).padStart(2)} clients: ${result.perSecond} redemptions/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ` +
           `${result.cosmosOpsPerRedemption} Cosmos ops/redemption ${JSON.stringify(result.cosmosOpsBreakdown)} + ` +
-          `${result.cosmosOpsAsyncPerRedemption} async ${JSON.stringify(result.cosmosOpsAsyncBreakdown)} (drained ${result.asyncDrainSeconds} s later)${failures ? `, ${failures} FAILED` : ''}`,
+          `${result.cosmosOpsAsyncPerRedemption} async ${JSON.stringify(result.cosmosOpsAsyncBreakdown)} (drained ${result.asyncDrainSeconds} s later), host CPU ${result.hostCpuMsPerRedemption ?? '?'} ms/redemption${failures ? `, ${failures} FAILED` : ''}`,
       );
       results.push(result);
     }

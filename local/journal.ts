@@ -110,16 +110,17 @@ export class JournalWriter {
   /** Throws when the write fails; the journal is unusable from then on (every `durable()` rejects). */
   append(record: unknown): void {
     if (this.failure) throw this.failure;
-    const line = encodeJournalLine(record);
+    const line = Buffer.from(encodeJournalLine(record));
     try {
-      writeSync(this.fd, line);
+      // A short write (disk full) must not leave half a line with the next record appended after it.
+      for (let written = 0; written < line.length; ) written += writeSync(this.fd, line, written);
     } catch (error) {
       this.fail(error as Error);
       throw error;
     }
     this.appended += 1;
     this.records += 1;
-    this.bytes += Buffer.byteLength(line);
+    this.bytes += line.length;
   }
 
   /** True when nothing appended is still waiting for fdatasync. */

@@ -58,6 +58,7 @@ function installAccountHook(): void {
   };
 }
 
+const maxJournalBytes = 256 << 20;
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function start(): Promise<void> {
@@ -87,6 +88,9 @@ async function start(): Promise<void> {
   // New records go to a journal of their own: one a crash cut short is never appended to.
   let generation = journals.length > 0 ? journals[journals.length - 1]!.generation + 1 : snapshotGeneration;
   let lastSnapshotBytes = snapshotFile === undefined ? 0 : ((await fsp.stat(snapshotFile).catch(() => undefined))?.size ?? 0);
+  // Replaying a journal as long as the snapshot costs about as much as loading the snapshot again; the cap
+  // keeps a journal readable as one string however large the snapshot grows.
+  const compactionThreshold = () => Math.min(Math.max(options.compactAfterBytes, lastSnapshotBytes), maxJournalBytes);
 
   installAccountHook();
   recordMutations(undefined);
@@ -135,7 +139,7 @@ async function start(): Promise<void> {
       const writer = journal;
       recordMutations((record) => {
         writer.append(record);
-        if (writer.bytes >= Math.max(options.compactAfterBytes, lastSnapshotBytes)) setImmediate(compactInBackground);
+        if (writer.bytes >= compactionThreshold()) setImmediate(compactInBackground);
       });
     }
   });
@@ -191,7 +195,7 @@ async function start(): Promise<void> {
     return compacting;
   };
   const compactInBackground = () => {
-    if (compacting || !journal || journal.bytes < Math.max(options.compactAfterBytes, lastSnapshotBytes)) return;
+    if (compacting || !journal || journal.bytes < compactionThreshold()) return;
     compact().catch((error: unknown) => console.error(`cosmos emulator: compacting the journal failed (it is kept and replayed on start): ${message(error)}`));
   };
   // A snapshot() asked for during a compaction must contain what was written before it was asked for.

@@ -164,6 +164,10 @@ describe('durability of the local host under SIGKILL', () => {
       }
     }
 
+    // Every redemption message was processed: none waits, none failed for want of what it refers to.
+    const queue = await get('/admin/local/queues/redemption-events');
+    expect(queue, context).toMatchObject({ active: 0, locked: 0, deadLettered: 0 });
+
     // The budget counter is never behind the coupons it paid for.
     const usage = (await get(`/api/offers/${offerId}`))['budgetUsage'] as { issued: number };
     expect(usage.issued, context).toBeGreaterThanOrEqual(coupons.size);
