@@ -13,7 +13,7 @@ import { startHost, waitIdle, type RunningHost } from '../helpers/local-host.js'
 const args = ['--virtual-clock', '2026-11-02T12:00:00Z', '--quiet'];
 const env = { SEGMENTS_SCHEDULE: '0 0 2 * * *' };
 const offerId = 'durable-10';
-const kills = 4;
+const kills = 5;
 
 type Request = { kind: 'purchase' | 'coupon' | 'redemption'; path: string; body: Record<string, unknown>; headers: Record<string, string> };
 type Answer = { status: number; body: Record<string, unknown> };

@@ -373,6 +373,49 @@ describe('embedded Cosmos emulator', () => {
     });
   }
 
+  it('replays every kind of mutation as it was applied: same documents, _etag, _ts, _rid and order', async () => {
+    const emulator = await start({ port: 0, dataDir });
+    await ensureDatabase({ ...emulator, databaseId, containers: [members, { name: 'scratch', partitionKey: '/id' }] });
+    const db = client(emulator).database(databaseId);
+    const container = membersOf(emulator);
+    await container.items.create(member('m1'));
+    await container.items.create(member('m2', { tier: 'silver' }));
+    await container.item('m1', 't1').replace(member('m1', { points: 150 }));
+    await container.items.upsert(member('m2', { points: 5 }));
+    await container.items.upsert(member('m3', { tenant: 't2' }));
+    await container.item('m1', 't1').patch([
+      { op: 'incr', path: '/points', value: 10 },
+      { op: 'set', path: '/tier', value: 'platinum' },
+    ]);
+    await container.items.batch(
+      [
+        { operationType: 'Create', resourceBody: member('m4') },
+        { operationType: 'Upsert', partitionKey: 't1', resourceBody: member('m5') },
+      ],
+      't1',
+    );
+    await container.item('m2', 't1').delete();
+    await container.scripts.userDefinedFunctions.create({ id: 'double', body: 'function (x) { return x * 2; }' });
+    await db.container('scratch').items.create({ id: 's1' });
+    await db.container('scratch').delete();
+    const { resources: before } = await container.items.query('SELECT * FROM c').fetchAll();
+    const { resources: udfsBefore } = await container.scripts.userDefinedFunctions.readAll().fetchAll();
+
+    const after = await start({ port: 0, dataDir: await crashImage(dataDir) });
+    expect(after.recovery.torn).toBe(0);
+    expect(after.restored).toEqual({ databases: 1, containers: 1, items: 4 });
+    const replayed = membersOf(after);
+    const { resources } = await replayed.items.query('SELECT * FROM c').fetchAll();
+    expect(resources).toEqual(before);
+    expect((await replayed.scripts.userDefinedFunctions.readAll().fetchAll()).resources).toEqual(udfsBefore);
+    const { resources: doubled } = await replayed.items.query<number>('SELECT VALUE udf.double(c.points) FROM c WHERE c.id = "m1"').fetchAll();
+    expect(doubled).toEqual([320]);
+    const { resources: containerIds } = await client(after).database(databaseId).containers.readAll().fetchAll();
+    expect(containerIds.map((c) => c.id)).toEqual(['members']);
+    // The unique key index was rebuilt along with the documents.
+    await expect(replayed.items.create(member('m9', { email: 'm1@example.com' }))).rejects.toMatchObject({ code: 409 });
+  });
+
   it('drops a record a crash cut short, and applies the ones before it', async () => {
     const emulator = await start({ port: 0, dataDir });
     await ensureDatabase({ ...emulator, databaseId, containers: [members] });
