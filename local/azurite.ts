@@ -58,7 +58,7 @@ const require = createRequire(import.meta.url);
  * - an answer to a request that may change something (anything but GET/HEAD/OPTIONS) waits until Azurite's
  *   metadata databases are saved. Azurite writes blob content to its extent files (with fdatasync) before it
  *   answers, but keeps the metadata — which containers and blobs exist, and where their bytes are — in
- *   LokiJS databases it saves only every 5 s, so a SIGKILL lost every blob acknowledged in those seconds.
+ *   LokiJS databases it saves only every 5 s, so a SIGKILL would lose every blob acknowledged in those seconds.
  *   Loki queues saves asked for while one runs into the next one, so concurrent answers share a save.
  */
 const childGuard = `
