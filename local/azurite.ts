@@ -54,9 +54,40 @@ const require = createRequire(import.meta.url);
  * - Azurite installs its signal handlers only after startup; a signal arriving before that is handed on
  *   once they exist, rather than lost;
  * - once shutting down, the IPC channel is released so it cannot keep the process alive, and a deadline
- *   ends the process should Azurite's close ever hang.
+ *   ends the process should Azurite's close ever hang;
+ * - an answer to a request that may change something (anything but GET/HEAD/OPTIONS) waits until Azurite's
+ *   metadata databases are saved. Azurite writes blob content to its extent files (with fdatasync) before it
+ *   answers, but keeps the metadata — which containers and blobs exist, and where their bytes are — in
+ *   LokiJS databases it saves only every 5 s, so a SIGKILL would lose every blob acknowledged in those seconds.
+ *   Loki queues saves asked for while one runs into the next one, so concurrent answers share a save.
  */
 const childGuard = `
+import { createRequire } from 'node:module';
+import http from 'node:http';
+const loki = createRequire(process.argv[1])('lokijs');
+// Azurite saves each of its databases once while starting, which is where they are found.
+const databases = new Set();
+const save = loki.prototype.saveDatabase;
+loki.prototype.saveDatabase = function (...args) {
+  if (this.persistenceMethod !== 'memory') databases.add(this);
+  return save.apply(this, args);
+};
+const saveAll = () => Promise.all([...databases].map((db) => new Promise((resolve, reject) => db.saveDatabase((error) => (error ? reject(error) : resolve())))));
+const readOnly = new Set(['GET', 'HEAD', 'OPTIONS']);
+const end = http.ServerResponse.prototype.end;
+http.ServerResponse.prototype.end = function (...args) {
+  if (databases.size === 0 || this.savedBeforeEnd || readOnly.has(this.req?.method)) return end.apply(this, args);
+  this.savedBeforeEnd = true;
+  saveAll().then(
+    () => end.apply(this, args),
+    (error) => {
+      console.error('azurite: saving its metadata failed: ' + error.message);
+      if (!this.headersSent) this.statusCode = 500;
+      end.call(this);
+    },
+  );
+  return this;
+};
 let closing = false;
 const azuriteHandles = (signal) => process.listenerCount(signal) > 1;
 const begin = () => {

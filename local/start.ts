@@ -183,9 +183,14 @@ export async function start(options: StartOptions) {
     const virtualClock = options.virtualClockStart ? new VirtualClock(options.virtualClockStart) : undefined;
     const clock: Clock = virtualClock ?? systemClock;
 
-    // Periodic snapshots bound what a hard kill (no chance to snapshot on exit) can lose.
-    const cosmos = await startCosmosEmulator({ port: options.cosmosPort, dataDir: path.join(options.dataDir, 'cosmos'), fresh: options.fresh, snapshotIntervalMs: 5_000 });
+    const cosmos = await startCosmosEmulator({ port: options.cosmosPort, dataDir: path.join(options.dataDir, 'cosmos'), fresh: options.fresh });
     cleanups.push(() => cosmos.stop());
+    if (cosmos.recovery.replayed > 0 || cosmos.recovery.torn > 0) {
+      log(
+        `Cosmos DB emulator: recovered ${cosmos.recovery.replayed} write(s) from its journal after an unclean stop` +
+          (cosmos.recovery.torn > 0 ? `; dropped ${cosmos.recovery.torn} record(s) cut short by the crash (never acknowledged)` : ''),
+      );
+    }
     const databaseId = process.env[settingNames.cosmosDatabase] || 'winback';
     await ensureDatabase({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId, containers });
 

@@ -7,9 +7,9 @@ import { CosmosClient, type IndexingPolicy, type UniqueKeyPolicy } from '@azure/
 import type { ContainerSpec } from '../../shared/resources.js';
 import { emulatorKey, isLoopbackEndpoint, localCosmosClientOptions } from './client-options.js';
 import { snapshotFileName, type SnapshotCounts } from './snapshot.js';
-import type { StartFailure, WorkerMessage, WorkerRequest, WorkerStart } from './worker-protocol.js';
+import type { Recovery, StartFailure, WorkerMessage, WorkerRequest, WorkerStart } from './worker-protocol.js';
 
-export type CosmosEmulatorErrorCode = 'port-in-use' | 'port-denied' | 'not-loopback' | 'data-in-use' | 'snapshot-unreadable';
+export type CosmosEmulatorErrorCode = 'port-in-use' | 'port-denied' | 'not-loopback' | 'data-in-use' | 'snapshot-unreadable' | 'journal-unreadable';
 
 /** A startup failure with a message meant for the person at the terminal, not a stack trace. */
 export class CosmosEmulatorError extends Error {
@@ -27,12 +27,15 @@ export interface CosmosEmulatorOptions {
   port: number;
   /** Loopback only: the emulator accepts any key and serves a self-signed certificate. Default 127.0.0.1. */
   host?: string;
-  /** Folder for the snapshot (`cosmos-snapshot.jsonl`) and lock (`cosmos.lock`); absent = memory only. */
+  /**
+   * Folder for the snapshot (`cosmos-snapshot.jsonl`), the journals written since (`cosmos-journal-<g>.log`)
+   * and the lock (`cosmos.lock`); absent = memory only.
+   */
   dataDir?: string;
-  /** Start empty; the previous snapshot is kept as `cosmos-snapshot.jsonl.previous`. */
+  /** Start empty; the previous snapshot and journals are kept with the suffix `.previous`. */
   fresh?: boolean;
-  /** Also snapshot every N ms while something changed, so a crash loses at most that much. */
-  snapshotIntervalMs?: number;
+  /** Compact the journal into a new snapshot once it holds this many bytes, or the snapshot's size if that is more. Default 16 MiB. */
+  compactAfterBytes?: number;
 }
 
 export interface CosmosEmulator {
@@ -42,26 +45,27 @@ export interface CosmosEmulator {
   readonly port: number;
   /** Where the snapshot is written, when a dataDir was given. */
   readonly snapshotFile: string | undefined;
-  /** What was restored at start (zeros when fresh or no snapshot existed). */
+  /** What the start found: snapshot plus replayed journal (zeros when fresh or nothing existed). */
   readonly restored: SnapshotCounts;
-  /** Writes a snapshot now (no-op without dataDir). */
+  /** What the start replayed from the journals after the snapshot. */
+  readonly recovery: Recovery;
+  /** Compacts the journal into a new snapshot now (no-op without dataDir). */
   snapshot(): Promise<void>;
-  /** Closes the server and all connections, then snapshots if anything changed. Idempotent. */
+  /** Closes the server and all connections, then compacts if anything changed. Idempotent. */
   stop(): Promise<void>;
 }
 
-/** How long process exit waits for the final snapshot; a hung worker must not hang the exit forever. */
-const finalSnapshotTimeoutMs = 60_000;
+const defaultCompactAfterBytes = 16 << 20;
 
 /**
  * Starts the emulator on its own worker thread (emulator-worker.ts), which owns the server and the account,
  * so its request processing runs beside the caller's event loop instead of on it. This thread keeps the
- * data-folder lock and asks the worker for snapshots.
+ * data-folder lock.
  *
- * Persistence: `stop()` (what `npm start` runs on SIGINT/SIGTERM) and `process.exit()` both leave a final
- * snapshot of everything written; on process exit this thread blocks until the worker has written it.
- * SIGKILL (or a native crash) runs no code at all: what was written since the last snapshot is lost (use
- * `snapshotIntervalMs` to bound that), and the lock left behind is taken over by the next start.
+ * Persistence: every answer the emulator gives waits until the mutations made so far are in its journal on
+ * disk, so whatever was acknowledged survives any end of the process — SIGKILL included — and the machine
+ * losing power. The next start restores the snapshot and replays the journal; a lock left behind by a
+ * process that no longer runs is taken over. `stop()` compacts, so a clean start has nothing to replay.
  */
 export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promise<CosmosEmulator> {
   const host = options.host ?? '127.0.0.1';
@@ -81,14 +85,12 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
     releaseLock = await acquireLock(dataDir);
   }
 
-  const exitSignal = new SharedArrayBuffer(4);
   const start: WorkerStart = {
     port: options.port,
     host,
-    snapshotFile,
+    dataDir,
     fresh: options.fresh ?? false,
-    snapshotIntervalMs: options.snapshotIntervalMs,
-    exitSignal,
+    compactAfterBytes: options.compactAfterBytes ?? defaultCompactAfterBytes,
   };
   let starting: Worker | undefined;
   let ready: Extract<WorkerMessage, { type: 'ready' }>;
@@ -102,7 +104,7 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
           resolve(message);
         } else if (message.type === 'start-failed') {
           done();
-          reject(startError(message.failure, options.port, host, snapshotFile));
+          reject(startError(message.failure, options.port, host, snapshotFile, dataDir));
         }
       };
       const onError = (error: Error) => {
@@ -157,24 +159,13 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
   };
   worker.on('error', (error) => {
     if (stopping) return;
-    console.error(`cosmos emulator: ${error.stack ?? error.message} — data written since the last snapshot is lost`);
+    console.error(`cosmos emulator: ${error.stack ?? error.message} — it stopped; what it acknowledged is in its journal`);
     lost(error.message);
   });
   worker.on('exit', (code) => lost(`its worker exited with code ${code}`));
 
-  // A crash or process.exit() without stop() must not lose what was written since the last snapshot. The
-  // worker still runs while 'exit' listeners do (workers are ended only after them), but this thread cannot
-  // await anything here: it posts the request and blocks until the worker signals that the file is written.
-  const onExit = () => {
-    if (snapshotFile !== undefined && !gone) {
-      const signal = new Int32Array(exitSignal);
-      worker.postMessage({ type: 'exit-snapshot' } satisfies WorkerRequest);
-      if (Atomics.wait(signal, 0, 0, finalSnapshotTimeoutMs) === 'timed-out') {
-        console.error(`cosmos emulator: the final snapshot did not finish within ${finalSnapshotTimeoutMs / 1000} s`);
-      }
-    }
-    releaseLock();
-  };
+  // Nothing to save on process.exit() without stop(): the journal already holds every write.
+  const onExit = () => releaseLock();
   process.on('exit', onExit);
 
   // Once stopping, the snapshot stop() writes is the last state there will be.
@@ -199,10 +190,14 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
     port: ready.port,
     snapshotFile,
     restored: ready.restored,
+    recovery: ready.recovery,
     snapshot,
     stop,
   };
 }
+
+/** The worker's own modules, relative to this folder. */
+export const workerModules = ['emulator-worker', 'mutations', 'snapshot', 'worker-protocol', '../journal'];
 
 /**
  * The worker runs compiled JavaScript, beside this module in dist/. Run from the TypeScript sources (vitest),
@@ -211,7 +206,7 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
 function workerScript(): URL {
   if (!import.meta.url.endsWith('.ts')) return new URL('./emulator-worker.js', import.meta.url);
   const compiled = new URL('../../dist/local/cosmos/', import.meta.url);
-  const stale = ['emulator-worker', 'snapshot'].filter((name) => {
+  const stale = workerModules.filter((name) => {
     const source = fs.statSync(new URL(`./${name}.ts`, import.meta.url)).mtimeMs;
     const built = fs.statSync(new URL(`./${name}.js`, compiled), { throwIfNoEntry: false })?.mtimeMs;
     return built === undefined || built < source;
@@ -224,7 +219,7 @@ function workerScript(): URL {
   return new URL('./emulator-worker.js', compiled);
 }
 
-function startError(failure: StartFailure, port: number, host: string, snapshotFile: string | undefined): Error {
+function startError(failure: StartFailure, port: number, host: string, snapshotFile: string | undefined, dataDir: string | undefined): Error {
   switch (failure.kind) {
     case 'listen': {
       const error = Object.assign(new Error(failure.message), { code: failure.errno }) as NodeJS.ErrnoException;
@@ -239,6 +234,16 @@ function startError(failure: StartFailure, port: number, host: string, snapshotF
       return new CosmosEmulatorError(
         'snapshot-unreadable',
         `cannot restore the Cosmos snapshot ${snapshotFile}: ${failure.message} — move it away or start with --fresh`,
+      );
+    case 'journal-read':
+      return new CosmosEmulatorError(
+        'journal-unreadable',
+        `cannot read the Cosmos journal in ${dataDir}: ${failure.message} — move the cosmos-journal-*.log files away (losing what they hold) or start with --fresh`,
+      );
+    case 'journal-replay':
+      return new CosmosEmulatorError(
+        'journal-unreadable',
+        `cannot replay the Cosmos journal in ${dataDir} onto its snapshot: ${failure.message} — move the cosmos-journal-*.log files away (losing what they hold) or start with --fresh`,
       );
     case 'internal':
       return new Error(failure.message);
@@ -260,7 +265,7 @@ function listenError(error: NodeJS.ErrnoException, port: number, host: string): 
 }
 
 /**
- * One emulator per data folder: two would overwrite each other's snapshot. A lock left by a process that
+ * One emulator per data folder: two would overwrite each other's snapshot and journal. A lock left by a process that
  * no longer runs is taken over.
  */
 async function acquireLock(dataDir: string): Promise<() => void> {

@@ -1,7 +1,7 @@
 /**
  * Snapshot of the embedded Cosmos emulator's in-memory account, as JSON lines:
  *
- *   {"t":"header","format":"winback-cosmos-snapshot","version":1,"savedAt":…,"databaseRidCount":n}
+ *   {"t":"header","format":"winback-cosmos-snapshot","version":1,"savedAt":…,"generation":g,"databaseRidCount":n}
  *   {"t":"database","resource":{…},"collectionRidCount":n}
  *   {"t":"container","resource":{…partitionKey, indexingPolicy, uniqueKeyPolicy, defaultTtl…},"documentRidCount":n,"udfRidCount":n}
  *   {"t":"udf","resource":{…}}          (per user-defined function of the container above)
@@ -10,11 +10,15 @@
  *
  * One line per item streams to and from disk without building one giant string, and stays greppable.
  * Resources are stored exactly as the server holds them, so `_rid`, `_etag`, `_ts` and `_self` survive.
- * The rid counters are kept so resources created after a restore never reuse a `_rid`.
+ * The rid counters are kept so resources created after a restore never reuse a `_rid`. The generation says
+ * which journals (journal.ts) the snapshot already contains: those numbered below it. A snapshot written
+ * before journals existed has none and counts as generation 0.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 import readline from 'node:readline';
+import { fsyncDirectory } from '../journal.js';
 
 export const snapshotFileName = 'cosmos-snapshot.jsonl';
 const format = 'winback-cosmos-snapshot';
@@ -66,6 +70,10 @@ export interface AccountSnapshot {
   databaseRidCount: number;
   databases: DatabaseSnapshot[];
 }
+export interface StoredSnapshot {
+  generation: number;
+  snapshot: AccountSnapshot;
+}
 export interface SnapshotCounts {
   databases: number;
   containers: number;
@@ -114,12 +122,13 @@ export function countSnapshot(snapshot: AccountSnapshot): SnapshotCounts {
   return { databases: snapshot.databases.length, containers, items };
 }
 
-function* snapshotLines(snapshot: AccountSnapshot): Generator<string> {
+function* snapshotLines(snapshot: AccountSnapshot, generation: number): Generator<string> {
   yield JSON.stringify({
     t: 'header',
     format,
     version,
     savedAt: new Date().toISOString(),
+    generation,
     databaseRidCount: snapshot.databaseRidCount,
   });
   for (const db of snapshot.databases) {
@@ -138,10 +147,10 @@ function* snapshotLines(snapshot: AccountSnapshot): Generator<string> {
   yield JSON.stringify({ t: 'end', ...countSnapshot(snapshot) });
 }
 
-function* chunks(snapshot: AccountSnapshot, chunkChars = 1 << 20): Generator<string> {
+function* chunks(snapshot: AccountSnapshot, generation: number, chunkChars = 1 << 20): Generator<string> {
   let parts: string[] = [];
   let size = 0;
-  for (const line of snapshotLines(snapshot)) {
+  for (const line of snapshotLines(snapshot, generation)) {
     parts.push(line);
     size += line.length + 1;
     if (size >= chunkChars) {
@@ -153,21 +162,16 @@ function* chunks(snapshot: AccountSnapshot, chunkChars = 1 << 20): Generator<str
   if (parts.length) yield `${parts.join('\n')}\n`;
 }
 
-function tempName(file: string, kind: 'async' | 'sync'): string {
-  // Apart, so a final synchronous write never shares a file with an asynchronous one it interrupted.
-  return kind === 'async' ? `${file}.${process.pid}.tmp` : `${file}.${process.pid}.final.tmp`;
-}
-
 /**
- * Write to a temp file, fsync, rename: a reader sees the old snapshot or the new one, never half of one.
- * `shouldCommit` is asked just before the rename; false drops this write (a newer snapshot was written
- * meanwhile, e.g. the final one on process exit, and must not be replaced by this older one).
+ * Write to a temp file, fsync, rename, fsync the folder: a reader sees the old snapshot or the new one, never
+ * half of one. Returns the bytes written.
  */
-export async function writeSnapshot(file: string, snapshot: AccountSnapshot, shouldCommit: () => boolean = () => true): Promise<void> {
-  const tmp = tempName(file, 'async');
+export async function writeSnapshot(file: string, snapshot: AccountSnapshot, generation: number): Promise<number> {
+  const tmp = `${file}.${process.pid}.tmp`;
   const handle = await fsp.open(tmp, 'w');
+  let bytes = 0;
   try {
-    for (const chunk of chunks(snapshot)) await handle.write(chunk);
+    for (const chunk of chunks(snapshot, generation)) bytes += (await handle.write(chunk)).bytesWritten;
     await handle.sync();
   } catch (error) {
     await handle.close().catch(() => {});
@@ -175,31 +179,13 @@ export async function writeSnapshot(file: string, snapshot: AccountSnapshot, sho
     throw error;
   }
   await handle.close();
-  if (!shouldCommit()) {
-    await fsp.rm(tmp, { force: true });
-    return;
-  }
   await fsp.rename(tmp, file);
-}
-
-/** For process 'exit', where nothing asynchronous runs any more. */
-export function writeSnapshotSync(file: string, snapshot: AccountSnapshot): void {
-  const tmp = tempName(file, 'sync');
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    for (const chunk of chunks(snapshot)) fs.writeSync(fd, chunk);
-    fs.fsyncSync(fd);
-  } catch (error) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw error;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+  fsyncDirectory(path.dirname(file));
+  return bytes;
 }
 
 /** The snapshot in `file`, or undefined when there is none. Throws on a damaged or foreign file. */
-export async function readSnapshot(file: string): Promise<AccountSnapshot | undefined> {
+export async function readSnapshot(file: string): Promise<StoredSnapshot | undefined> {
   let stream: fs.ReadStream;
   try {
     const handle = await fsp.open(file, 'r');
@@ -210,6 +196,7 @@ export async function readSnapshot(file: string): Promise<AccountSnapshot | unde
   }
   const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
   let snapshot: AccountSnapshot | undefined;
+  let generation = 0;
   let database: DatabaseSnapshot | undefined;
   let container: ContainerSnapshot | undefined;
   let ended = false;
@@ -232,6 +219,7 @@ export async function readSnapshot(file: string): Promise<AccountSnapshot | unde
         if (record.t !== 'header' || record.format !== format) fail('not a winback Cosmos snapshot');
         if (record.version !== version) fail(`snapshot version ${String(record.version)} is not supported`);
         snapshot = { databaseRidCount: counter(record.databaseRidCount, fail), databases: [] };
+        if (record.generation !== undefined) generation = counter(record.generation, fail);
         continue;
       }
       switch (record.t) {
@@ -277,7 +265,7 @@ export async function readSnapshot(file: string): Promise<AccountSnapshot | unde
   }
   if (!snapshot) throw new Error('the file is empty');
   if (!ended) throw new Error('the file is truncated (no end record)');
-  return snapshot;
+  return { generation, snapshot };
 }
 
 function resource(value: unknown, fail: (why: string) => never): Resource {
@@ -288,7 +276,12 @@ function resource(value: unknown, fail: (why: string) => never): Resource {
 }
 
 function counter(value: unknown, fail: (why: string) => never): number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fail('rid counter is not a non-negative integer');
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fail('counter is not a non-negative integer');
+}
+
+/** Same compilation the server does when a UDF is created: its body is a function expression. */
+export function compileUdf(body: unknown): unknown {
+  return new Function(`"use strict";return (${String(body)})`)();
 }
 
 /** Puts a snapshot into a freshly created, empty account. Synchronous: no request can see it half done. */
@@ -302,8 +295,7 @@ export function restoreSnapshot(account: AccountInternal, snapshot: AccountSnaps
       if (!collection.read()) throw new Error(`container ${db.resource.id}/${c.resource.id} did not restore`);
       for (const udf of c.udfs) {
         collection.userDefinedFunctions._set(udf);
-        // Same compilation the server does when a UDF is created: its body is a function expression.
-        collection.userDefinedFunctions.functions[udf.id] = new Function(`"use strict";return (${String(udf.body)})`)();
+        collection.userDefinedFunctions.functions[udf.id] = compileUdf(udf.body);
       }
       for (const item of c.items) collection.documents._set(item);
       collection.documents._ridCount = Math.max(collection.documents._ridCount, c.documentRidCount);

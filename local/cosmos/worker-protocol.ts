@@ -7,15 +7,11 @@ import type { SnapshotCounts } from './snapshot.js';
 export interface WorkerStart {
   port: number;
   host: string;
-  /** absent = memory only */
-  snapshotFile: string | undefined;
+  /** Folder of the snapshot and journals; absent = memory only. */
+  dataDir: string | undefined;
   fresh: boolean;
-  snapshotIntervalMs: number | undefined;
-  /**
-   * One Int32 the worker sets to 1 (and notifies) once the final snapshot requested on process exit is
-   * written: the exiting thread can only wait synchronously, with Atomics.wait.
-   */
-  exitSignal: SharedArrayBuffer;
+  /** Compact once the journal holds this many bytes, or the last snapshot's size if that is more. */
+  compactAfterBytes: number;
 }
 
 /** What went wrong at start, rebuilt as the same error in the caller's thread. */
@@ -23,15 +19,21 @@ export type StartFailure =
   | { kind: 'listen'; errno: string | undefined; message: string }
   | { kind: 'snapshot-read'; message: string }
   | { kind: 'snapshot-restore'; message: string }
+  | { kind: 'journal-read'; message: string }
+  | { kind: 'journal-replay'; message: string }
   | { kind: 'internal'; message: string };
 
-export type WorkerRequest =
-  | { type: 'snapshot'; id: number }
-  | { type: 'stop'; id: number }
-  /** Answered through `exitSignal`, not by a message: the caller's thread is blocked in process 'exit'. */
-  | { type: 'exit-snapshot' };
+/** What the start recovered from the journals written since the last snapshot. */
+export interface Recovery {
+  /** Mutations replayed onto the snapshot. */
+  replayed: number;
+  /** Records a crash cut short, dropped (never acknowledged). */
+  torn: number;
+}
+
+export type WorkerRequest = { type: 'snapshot'; id: number } | { type: 'stop'; id: number };
 
 export type WorkerMessage =
-  | { type: 'ready'; port: number; restored: SnapshotCounts }
+  | { type: 'ready'; port: number; restored: SnapshotCounts; recovery: Recovery }
   | { type: 'start-failed'; failure: StartFailure }
   | { type: 'done'; id: number; error?: string };

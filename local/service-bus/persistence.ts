@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   closeSync,
   copyFileSync,
@@ -15,15 +14,16 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { decodeJournal, fsyncDirectory, JournalWriter } from '../journal.js';
 import { LocalServiceBusError } from './types.js';
 
 /*
  * On-disk layout of one transport directory:
  *   snapshot.json        the whole state as of generation g, replaced atomically (temp file, fsync, rename)
- *   journal-<g>.log      every change since that snapshot, one checksummed JSON record per line
+ *   journal-<g>.log      every change since that snapshot, one checksummed JSON record per line (../journal.ts)
  *   lock                 pid of the process using the directory
- * A change is appended to the journal before the operation returns, so a send that resolved survives the
- * process dying. A crash can only tear the journal's last line or leave a half-written temp snapshot; both are
+ * A change is appended to the journal before the operation returns, so it survives the process dying; a send
+ * also waits for the journal's fdatasync (`durable`), so one that resolved survives the machine going down. A crash can only tear the journal's last line or leave a half-written temp snapshot; both are
  * detected on load and ignored, never mistaken for state. The snapshot names its generation, so a crash between
  * writing a new snapshot and starting its journal cannot replay old records onto newer state.
  */
@@ -109,41 +109,12 @@ const lockFile = 'lock';
 const journalName = (generation: number) => `journal-${generation}.log`;
 const journalPattern = /^journal-(\d+)\.log$/;
 
-function checksum(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
-}
-
-export function encodeRecord(record: JournalRecord): string {
-  const json = JSON.stringify(record);
-  return `${checksum(json)} ${json}\n`;
-}
-
 /** Parses a journal's text; undecodable lines are counted, not thrown, so one bad record cannot block a start. */
-export function decodeJournal(text: string): { records: JournalRecord[]; skipped: number } {
-  const lines = text.split('\n');
-  // Text after the last newline is a record whose write was cut short.
-  const tail = lines.pop();
-  let skipped = tail !== undefined && tail.length > 0 ? 1 : 0;
-  const records: JournalRecord[] = [];
-  for (const line of lines) {
-    if (line.length === 0) continue;
-    const space = line.indexOf(' ');
-    const json = line.slice(space + 1);
-    if (space <= 0 || checksum(json) !== line.slice(0, space)) {
-      skipped++;
-      continue;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(json);
-    } catch {
-      skipped++;
-      continue;
-    }
-    const record = JournalRecord.safeParse(parsed);
-    if (record.success) records.push(record.data);
-    else skipped++;
-  }
+export function decodeJournalText(text: string): { records: JournalRecord[]; skipped: number } {
+  const { records, skipped } = decodeJournal(text, (value) => {
+    const record = JournalRecord.safeParse(value);
+    return record.success ? record.data : undefined;
+  });
   return { records, skipped };
 }
 
@@ -212,24 +183,9 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function fsyncDirectory(dir: string): void {
-  // Makes the rename itself durable; not every platform lets a directory be opened, and then there is nothing to do.
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    /* best effort */
-  }
-}
-
 /** Owns one state directory: loads it, appends changes, writes snapshots. */
 export class StateStore {
-  private journalFd: number | undefined;
-  private journalBytes = 0;
+  private journal: JournalWriter | undefined;
   private lastSnapshotBytes = 0;
   private generation = 0;
 
@@ -276,8 +232,8 @@ export class StateStore {
 
   /** Releases the directory without writing anything (for a start that failed after `open`). */
   abandon(): void {
-    if (this.journalFd !== undefined) closeSync(this.journalFd);
-    this.journalFd = undefined;
+    this.journal?.close();
+    this.journal = undefined;
     this.releaseLock();
   }
 
@@ -320,7 +276,7 @@ export class StateStore {
     let replayedRecords = 0;
     let skippedRecords = 0;
     if (existsSync(journalPath)) {
-      const { records, skipped } = decodeJournal(readFileSync(journalPath, 'utf8'));
+      const { records, skipped } = decodeJournalText(readFileSync(journalPath, 'utf8'));
       for (const record of records) applyRecord(queues, record);
       replayedRecords = records.length;
       skippedRecords = skipped;
@@ -332,15 +288,18 @@ export class StateStore {
 
   /** Appends one change; returns once the OS has it, so it survives the process (not the machine) dying. */
   append(record: JournalRecord): void {
-    if (this.journalFd === undefined) throw new LocalServiceBusError('Closed', 'the state store is closed');
-    const line = encodeRecord(record);
-    writeSync(this.journalFd, line);
-    this.journalBytes += line.length;
+    if (this.journal === undefined) throw new LocalServiceBusError('Closed', 'the state store is closed');
+    this.journal.append(record);
+  }
+
+  /** Resolves once every change appended so far is on disk (one fdatasync for all changes made meanwhile). */
+  durable(): Promise<void> {
+    return this.journal?.durable() ?? Promise.resolve();
   }
 
   /** Worth rewriting the snapshot once the journal outgrows it, so replay on start stays short. */
   get wantsCompaction(): boolean {
-    return this.journalBytes > Math.max(1 << 20, 2 * this.lastSnapshotBytes);
+    return (this.journal?.bytes ?? 0) > Math.max(1 << 20, 2 * this.lastSnapshotBytes);
   }
 
   /** Writes `queues` as the next generation's snapshot and starts its empty journal. */
@@ -365,10 +324,10 @@ export class StateStore {
     renameSync(temp, path.join(this.dir, snapshotFile));
     fsyncDirectory(this.dir);
 
-    if (this.journalFd !== undefined) closeSync(this.journalFd);
     this.generation = next;
-    this.journalFd = openSync(path.join(this.dir, journalName(next)), 'a');
-    this.journalBytes = 0;
+    const nextJournal = path.join(this.dir, journalName(next));
+    if (this.journal) this.journal.rotate(nextJournal);
+    else this.journal = new JournalWriter(nextJournal);
     this.lastSnapshotBytes = text.length;
     // Older journals are covered by the snapshot just written (one may survive a crash right here; load ignores it).
     for (const name of readdirSync(this.dir)) {
@@ -380,11 +339,8 @@ export class StateStore {
   /** Final snapshot, then release the directory. */
   close(queues: Record<string, PersistedQueue>, nowMs: number): void {
     this.compact(queues, nowMs);
-    if (this.journalFd !== undefined) {
-      fsyncSync(this.journalFd);
-      closeSync(this.journalFd);
-      this.journalFd = undefined;
-    }
+    this.journal?.close();
+    this.journal = undefined;
     this.releaseLock();
   }
 }

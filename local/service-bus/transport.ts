@@ -219,6 +219,8 @@ export class LocalServiceBus implements MessageBus {
     this.afterChange(nowMs);
     this.schedulePump();
     this.armTimer();
+    // A sent message is acknowledged only once it is on disk.
+    await this.store?.durable();
     return batch.map((message, index) => {
       const sequenceNumber = sequenceNumbers[index];
       return sequenceNumber === undefined
@@ -234,6 +236,7 @@ export class LocalServiceBus implements MessageBus {
     const target = this.queue(queue);
     const cancelled = sequenceNumbers.filter((seq) => target.cancelScheduled(seq)).length;
     this.afterChange(nowMs);
+    await this.store?.durable();
     return cancelled;
   }
 

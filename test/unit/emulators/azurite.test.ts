@@ -84,6 +84,36 @@ describe('Azurite blob service', () => {
     expect((await again.getBlobClient('runs/2026-11-01.json').downloadToBuffer()).toString('utf8')).toBe(body);
   });
 
+  it('keeps every acknowledged blob and container when Azurite itself is killed with SIGKILL', async () => {
+    const location = await tempDir();
+    const first = await start({ blobPort: 0, location });
+    const service = BlobServiceClient.fromConnectionString(first.connectionString);
+    const container = service.getContainerClient('exports');
+    await container.create();
+    // Concurrent uploads, some overwritten, one deleted; the kill comes right after the last answer.
+    const bodies = new Map(Array.from({ length: 12 }, (_, i) => [`runs/${i}.json`, JSON.stringify({ run: i })]));
+    await Promise.all([...bodies].map(([name, body]) => container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body))));
+    bodies.set('runs/3.json', JSON.stringify({ run: 3, again: true }));
+    await container.getBlockBlobClient('runs/3.json').upload(bodies.get('runs/3.json')!, Buffer.byteLength(bodies.get('runs/3.json')!));
+    await container.getBlobClient('runs/7.json').delete();
+    bodies.delete('runs/7.json');
+    await service.getContainerClient('second').create();
+    process.kill(first.pid, 'SIGKILL');
+    expect(await waitFor(() => !isAlive(first.pid), 10_000)).toBe(true);
+
+    const second = await start({ blobPort: 0, location });
+    const again = BlobServiceClient.fromConnectionString(second.connectionString);
+    const containers: string[] = [];
+    for await (const c of again.listContainers()) containers.push(c.name);
+    expect(containers.sort()).toEqual(['exports', 'second']);
+    const names: string[] = [];
+    for await (const blob of again.getContainerClient('exports').listBlobsFlat()) names.push(blob.name);
+    expect(names.sort()).toEqual([...bodies.keys()].sort());
+    for (const [name, body] of bodies) {
+      expect((await again.getContainerClient('exports').getBlobClient(name).downloadToBuffer()).toString('utf8'), name).toBe(body);
+    }
+  });
+
   it('keeps nothing with inMemory', async () => {
     const azurite = await start({ blobPort: 0, inMemory: true });
     const service = BlobServiceClient.fromConnectionString(azurite.connectionString);

@@ -9,16 +9,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { workerModules } from '../../../local/cosmos/emulator.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const workerModules = ['emulator-worker', 'snapshot', 'worker-protocol'];
 
 export function compileWorkerIfStale(): void {
   const outDir = path.join(repoRoot, 'dist/local/cosmos');
-  fs.mkdirSync(outDir, { recursive: true });
   for (const name of workerModules) {
     const source = path.join(repoRoot, 'local/cosmos', `${name}.ts`);
     const target = path.join(outDir, `${name}.js`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
     const built = fs.statSync(target, { throwIfNoEntry: false });
     if (built && built.mtimeMs >= fs.statSync(source).mtimeMs) continue;
     const { outputText } = ts.transpileModule(fs.readFileSync(source, 'utf8'), {

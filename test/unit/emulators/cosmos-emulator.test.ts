@@ -15,6 +15,7 @@ import {
   startCosmosEmulator,
   type CosmosEmulator,
   type EnsureContainer,
+  workerModules,
 } from '../../../local/cosmos/emulator.js';
 import { compileWorkerIfStale } from './compiled-worker.js';
 
@@ -77,6 +78,87 @@ function client(emulator: CosmosEmulator): CosmosClient {
 
 function membersOf(emulator: CosmosEmulator): Container {
   return client(emulator).database(databaseId).container(members.name);
+}
+
+/**
+ * What the data folder holds at this instant, as a crash would leave it: the journal is written before
+ * each answer, so a copy taken between answers is what a SIGKILL right then leaves behind.
+ */
+async function crashImage(dir: string): Promise<string> {
+  const copy = await tempDir();
+  for (const name of await fs.readdir(dir)) {
+    if (name !== 'cosmos.lock') await fs.copyFile(path.join(dir, name), path.join(copy, name));
+  }
+  return copy;
+}
+
+async function onlyJournal(dir: string): Promise<string> {
+  const journals = (await fs.readdir(dir)).filter((name) => name.startsWith('cosmos-journal-'));
+  expect(journals).toHaveLength(1);
+  return path.join(dir, journals[0]!);
+}
+
+/**
+ * A separate node process runs the emulator (transpiled: node 20 cannot load .ts) and writes items through
+ * the SDK from 8 concurrent writers, printing each acknowledged write. Once 150 are acknowledged it calls
+ * process.exit() (as a crash handler or a forgotten stop() would), or is killed from here with SIGKILL
+ * while its writers still have requests in flight.
+ */
+async function runEmulatorProcess(dataDir: string, ending: 'process.exit()' | 'SIGKILL') {
+  const work = await tempDir();
+  await fs.writeFile(path.join(work, 'package.json'), '{"type":"module"}');
+  await fs.symlink(path.join(repoRoot, 'node_modules'), path.join(work, 'node_modules'), 'dir');
+  await fs.mkdir(path.join(work, 'cosmos'));
+  for (const name of ['client-options', 'emulator', ...workerModules]) {
+    const source = await fs.readFile(path.join(repoRoot, 'local/cosmos', `${name}.ts`), 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+    });
+    await fs.writeFile(path.join(work, 'cosmos', `${name}.js`), outputText);
+  }
+  const atLimit = ending === 'SIGKILL' ? "process.stdout.write('kill-me\\n')" : 'process.exit(3)';
+  await fs.writeFile(
+    path.join(work, 'crash.js'),
+    `import { CosmosClient } from '@azure/cosmos';
+import { startCosmosEmulator, ensureDatabase } from './cosmos/emulator.js';
+import { localCosmosClientOptions } from './cosmos/client-options.js';
+const e = await startCosmosEmulator({ port: 0, dataDir: ${JSON.stringify(dataDir)} });
+await ensureDatabase({ ...e, databaseId: 'winback', containers: [{ name: 'members', partitionKey: '/tenant' }] });
+const members = new CosmosClient(localCosmosClientOptions(e.endpoint, e.key)).database('winback').container('members');
+let acknowledged = 0;
+let next = 0;
+const ack = (id, n) => {
+  process.stdout.write('ack ' + id + ' ' + n + '\\n');
+  if (++acknowledged === 150) ${atLimit};
+};
+await Promise.all(Array.from({ length: 8 }, async () => {
+  for (;;) {
+    const id = 'm' + next++;
+    await members.items.create({ id, tenant: 't1', n: 0 });
+    ack(id, 0);
+    await members.item(id, 't1').replace({ id, tenant: 't1', n: 1 });
+    ack(id, 1);
+  }
+}));
+`,
+  );
+  const acknowledged: { id: string; n: number }[] = [];
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    const child = spawn(process.execPath, [path.join(work, 'crash.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buffer = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk;
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const [word, id, n] = line.split(' ');
+        if (word === 'ack') acknowledged.push({ id: id!, n: Number(n) });
+        if (word === 'kill-me') child.kill('SIGKILL');
+      }
+    });
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { exit, acknowledged };
 }
 
 beforeAll(compileWorkerIfStale);
@@ -277,58 +359,140 @@ describe('embedded Cosmos emulator', () => {
     expect(next.restored.databases).toBe(0);
   });
 
-  it('snapshots periodically while something changed', async () => {
-    const emulator = await start({ port: 0, dataDir, snapshotIntervalMs: 50 });
+  it('compacts the journal into a snapshot once it outgrows compactAfterBytes', async () => {
+    const emulator = await start({ port: 0, dataDir, compactAfterBytes: 4096 });
     await ensureDatabase({ ...emulator, databaseId, containers: [members] });
-    await membersOf(emulator).items.create(member('m1'));
+    const container = membersOf(emulator);
+    for (let i = 0; i < 40; i += 1) await container.items.create(member(`m${i}`));
     const file = emulator.snapshotFile as string;
     const deadline = Date.now() + 5000;
     let text = '';
-    while (Date.now() < deadline && !text.includes('"id":"m1"')) {
+    while (Date.now() < deadline && !text.includes('"id":"m20"')) {
       await new Promise((r) => setTimeout(r, 50));
       text = await fs.readFile(file, 'utf8').catch(() => '');
     }
-    expect(text).toContain('"id":"m1"');
+    expect(text).toContain('"id":"m20"');
+    // Journals the snapshot contains are gone; what came after it is in the one journal left.
+    const journals = (await fs.readdir(dataDir)).filter((name) => name.startsWith('cosmos-journal-'));
+    expect(journals).toHaveLength(1);
+    const after = await start({ port: 0, dataDir: await crashImage(dataDir) });
+    expect(after.restored.items).toBe(40);
   });
 
-  it('writes a final snapshot when the process exits without stop()', async () => {
-    // A separate node process runs the emulator (transpiled: node 20 cannot load .ts), writes an item,
-    // and calls process.exit() as a crash handler or a forgotten stop() would.
-    const work = await tempDir();
-    await fs.writeFile(path.join(work, 'package.json'), '{"type":"module"}');
-    await fs.symlink(path.join(repoRoot, 'node_modules'), path.join(work, 'node_modules'), 'dir');
-    await fs.mkdir(path.join(work, 'cosmos'));
-    for (const name of ['client-options', 'snapshot', 'worker-protocol', 'emulator-worker', 'emulator']) {
-      const source = await fs.readFile(path.join(repoRoot, 'local/cosmos', `${name}.ts`), 'utf8');
-      const { outputText } = ts.transpileModule(source, {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
-      });
-      await fs.writeFile(path.join(work, 'cosmos', `${name}.js`), outputText);
-    }
-    await fs.writeFile(
-      path.join(work, 'crash.js'),
-      [
-        "import { CosmosClient } from '@azure/cosmos';",
-        "import { startCosmosEmulator, ensureDatabase } from './cosmos/emulator.js';",
-        "import { localCosmosClientOptions } from './cosmos/client-options.js';",
-        `const e = await startCosmosEmulator({ port: 0, dataDir: ${JSON.stringify(dataDir)} });`,
-        `await ensureDatabase({ ...e, databaseId: 'winback', containers: [{ name: 'members', partitionKey: '/tenant' }] });`,
-        'const c = new CosmosClient(localCosmosClientOptions(e.endpoint, e.key));',
-        "await c.database('winback').container('members').items.create({ id: 'm1', tenant: 't1' });",
-        'process.exit(3);',
-      ].join('\n'),
-    );
-    const exitCode = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [path.join(work, 'crash.js')], { stdio: 'inherit' });
-      child.once('exit', resolve);
-    });
-    expect(exitCode).toBe(3);
-    await expect(fs.stat(path.join(dataDir, 'cosmos.lock'))).rejects.toMatchObject({ code: 'ENOENT' });
+  for (const ending of ['process.exit()', 'SIGKILL'] as const) {
+    it(`keeps every acknowledged write when the process ends by ${ending} without stop()`, async () => {
+      const { exit, acknowledged } = await runEmulatorProcess(dataDir, ending);
+      expect(exit).toEqual(ending === 'SIGKILL' ? { code: null, signal: 'SIGKILL' } : { code: 3, signal: null });
+      expect(acknowledged.length).toBeGreaterThanOrEqual(150);
+      // process.exit() still releases the lock; a killed process leaves it, and the next start takes it over.
+      const lock = fs.stat(path.join(dataDir, 'cosmos.lock'));
+      if (ending === 'SIGKILL') await expect(lock).resolves.toBeTruthy();
+      else await expect(lock).rejects.toMatchObject({ code: 'ENOENT' });
 
-    const after = await start({ port: 0, dataDir });
-    expect(after.restored).toEqual({ databases: 1, containers: 1, items: 1 });
-    const { resource } = await client(after).database(databaseId).container('members').item('m1', 't1').read();
-    expect(resource).toMatchObject({ id: 'm1', tenant: 't1' });
+      const after = await start({ port: 0, dataDir });
+      expect(after.recovery.replayed).toBeGreaterThanOrEqual(acknowledged.length);
+      const { resources } = await client(after)
+        .database(databaseId)
+        .container('members')
+        .items.query<{ id: string; n: number }>('SELECT c.id, c.n FROM c')
+        .fetchAll();
+      const stored = new Map(resources.map((r) => [r.id, r.n]));
+      // Each item is created (n 0) and then replaced once (n 1): every acknowledged version is there or newer.
+      for (const ack of acknowledged) expect(stored.get(ack.id), ack.id).toBeGreaterThanOrEqual(ack.n);
+    });
+  }
+
+  it('replays every kind of mutation as it was applied: same documents, _etag, _ts, _rid and order', async () => {
+    const emulator = await start({ port: 0, dataDir });
+    await ensureDatabase({ ...emulator, databaseId, containers: [members, { name: 'scratch', partitionKey: '/id' }] });
+    const db = client(emulator).database(databaseId);
+    const container = membersOf(emulator);
+    await container.items.create(member('m1'));
+    await container.items.create(member('m2', { tier: 'silver' }));
+    await container.item('m1', 't1').replace(member('m1', { points: 150 }));
+    await container.items.upsert(member('m2', { points: 5 }));
+    await container.items.upsert(member('m3', { tenant: 't2' }));
+    await container.item('m1', 't1').patch([
+      { op: 'incr', path: '/points', value: 10 },
+      { op: 'set', path: '/tier', value: 'platinum' },
+    ]);
+    await container.items.batch(
+      [
+        { operationType: 'Create', resourceBody: member('m4') },
+        { operationType: 'Upsert', partitionKey: 't1', resourceBody: member('m5') },
+      ],
+      't1',
+    );
+    await container.item('m2', 't1').delete();
+    await container.scripts.userDefinedFunctions.create({ id: 'double', body: 'function (x) { return x * 2; }' });
+    await db.container('scratch').items.create({ id: 's1' });
+    await db.container('scratch').delete();
+    const { resources: before } = await container.items.query('SELECT * FROM c').fetchAll();
+    const { resources: udfsBefore } = await container.scripts.userDefinedFunctions.readAll().fetchAll();
+
+    const after = await start({ port: 0, dataDir: await crashImage(dataDir) });
+    expect(after.recovery.torn).toBe(0);
+    expect(after.restored).toEqual({ databases: 1, containers: 1, items: 4 });
+    const replayed = membersOf(after);
+    const { resources } = await replayed.items.query('SELECT * FROM c').fetchAll();
+    expect(resources).toEqual(before);
+    expect((await replayed.scripts.userDefinedFunctions.readAll().fetchAll()).resources).toEqual(udfsBefore);
+    const { resources: doubled } = await replayed.items.query<number>('SELECT VALUE udf.double(c.points) FROM c WHERE c.id = "m1"').fetchAll();
+    expect(doubled).toEqual([320]);
+    const { resources: containerIds } = await client(after).database(databaseId).containers.readAll().fetchAll();
+    expect(containerIds.map((c) => c.id)).toEqual(['members']);
+    // The unique key index was rebuilt along with the documents.
+    await expect(replayed.items.create(member('m9', { email: 'm1@example.com' }))).rejects.toMatchObject({ code: 409 });
+  });
+
+  it('drops a record a crash cut short, and applies the ones before it', async () => {
+    const emulator = await start({ port: 0, dataDir });
+    await ensureDatabase({ ...emulator, databaseId, containers: [members] });
+    await membersOf(emulator).items.create(member('m1'));
+    await membersOf(emulator).item('m1', 't1').replace(member('m1', { points: 7 }));
+    await membersOf(emulator).items.create(member('m2'));
+    const crashed = await crashImage(dataDir);
+    const journal = await onlyJournal(crashed);
+    const lines = (await fs.readFile(journal, 'utf8')).trim().split('\n');
+    // The last write (m2) was cut short mid-line: half a record, no newline.
+    const last = lines.at(-1)!;
+    expect(last).toContain('"id":"m2"');
+    await fs.writeFile(journal, `${lines.slice(0, -1).join('\n')}\n${last.slice(0, Math.floor(last.length / 2))}`);
+
+    const after = await start({ port: 0, dataDir: crashed });
+    expect(after.recovery).toEqual({ replayed: lines.length - 1, torn: 1 });
+    const container = membersOf(after);
+    const m1 = await container.item('m1', 't1').read<Member & { _etag: string }>();
+    expect(m1.resource?.points).toBe(7);
+    expect((await container.item('m2', 't1').read()).statusCode).toBe(404);
+    // The replayed state is the one the server had: the ETag of m1's replace still matches.
+    await container.item('m1', 't1').replace(member('m1', { points: 8 }), { accessCondition: { type: 'IfMatch', condition: m1.etag } });
+    // New writes go on from the recovered state and survive the next crash too.
+    await container.items.create(member('m3'));
+    const third = await start({ port: 0, dataDir: await crashImage(crashed) });
+    const { resources } = await membersOf(third).items.query<{ id: string; points: number }>('SELECT c.id, c.points FROM c').fetchAll();
+    expect(resources.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+      { id: 'm1', points: 8 },
+      { id: 'm3', points: 100 },
+    ]);
+  });
+
+  it('refuses a journal damaged before its last record instead of guessing', async () => {
+    const emulator = await start({ port: 0, dataDir });
+    await ensureDatabase({ ...emulator, databaseId, containers: [members] });
+    await membersOf(emulator).items.create(member('m1'));
+    await membersOf(emulator).items.create(member('m2'));
+    const crashed = await crashImage(dataDir);
+    const journal = await onlyJournal(crashed);
+    const lines = (await fs.readFile(journal, 'utf8')).split('\n');
+    // lines ends with '' (the final newline); the record before the last one is altered.
+    const damaged = lines.length - 2;
+    lines[damaged - 1] = lines[damaged - 1]!.replace('"m1"', '"mX"');
+    await fs.writeFile(journal, lines.join('\n'));
+    await expect(startCosmosEmulator({ port: 0, dataDir: crashed })).rejects.toMatchObject({
+      code: 'journal-unreadable',
+      message: expect.stringContaining(`line ${damaged} damaged`),
+    });
   });
 
   it('reports a port clash as a clear error', async () => {
