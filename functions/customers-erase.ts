@@ -1,15 +1,19 @@
 import { app } from '@azure/functions';
 import { CustomerRouteParams } from '../shared/customers/schema.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
+import { eraseLinked } from '../shared/links/service.js';
 import { services } from '../shared/services.js';
 
-/** DELETE /api/customers/{customerId} — GDPR erasure of the profile and the purchase history; 204 every time. */
+/**
+ * DELETE /api/customers/{customerId} — GDPR erasure of the profile and the purchase history, of every
+ * customer merged into it and of its linked identities (tombstoned); 204 every time.
+ */
 export const customersErase = httpHandler(async (request, context) => {
   const params = validateParams(CustomerRouteParams, request.params);
   if (!params.ok) return params.failure;
-  const { runtime, customers } = services();
-  const { purchasesDeleted } = await customers.erase(params.value.customerId, runtime.clock.now());
-  context.log(`erased a customer: ${purchasesDeleted} purchases deleted`);
+  const { runtime, links } = services();
+  const erased = await eraseLinked(links, params.value.customerId, runtime.clock.now());
+  context.log(`erased a customer: ${erased.customersErased} customer records, ${erased.purchasesDeleted} purchases, ${erased.identitiesErased} linked identities`);
   return { status: 204 };
 });
 

@@ -1,0 +1,45 @@
+import { app } from '@azure/functions';
+import { CustomerRouteParams } from '../shared/customers/schema.js';
+import { jsonResponse } from '../shared/http/problem.js';
+import { httpHandler, readJson, validateParams } from '../shared/http/request.js';
+import { mergeConflictFailure, survivorHeaders } from '../shared/links/http.js';
+import { linkView, LinksRequest } from '../shared/links/schema.js';
+import { linkIdentities, linksOf } from '../shared/links/service.js';
+import { services } from '../shared/services.js';
+
+/**
+ * GET /api/customers/{customerId}/links — the identities linked to the customer.
+ * POST /api/customers/{customerId}/links — `{source, externalId}` or `{"links": [...]}`: links them. An
+ * identity that belongs to another customer with history merges that customer into this one (409
+ * `merge_conflict` with the fields when their profiles disagree; nothing is written). Repeating it changes
+ * nothing; the answer is the same.
+ */
+export const customerLinks = httpHandler(async (request) => {
+  const params = validateParams(CustomerRouteParams, request.params);
+  if (!params.ok) return params.failure;
+  const { runtime, links } = services();
+  if (request.method === 'GET') {
+    const found = await linksOf(links, params.value.customerId);
+    return jsonResponse(200, { customerId: found.customerId, links: found.links.map(linkView) }, survivorHeaders(found, '/links'));
+  }
+  const body = await readJson(request, LinksRequest);
+  if (!body.ok) return body.failure;
+  const outcome = await linkIdentities(links, params.value.customerId, body.value.links, runtime.clock.now());
+  switch (outcome.kind) {
+    case 'conflict':
+      return mergeConflictFailure(outcome);
+    case 'linked':
+      return jsonResponse(200, { customerId: outcome.customerId, merged: outcome.merged, links: outcome.links.map(linkView) });
+    default: {
+      const exhaustive: never = outcome;
+      return exhaustive;
+    }
+  }
+});
+
+app.http('customer-links', {
+  route: 'customers/{customerId}/links',
+  methods: ['GET', 'POST'],
+  authLevel: 'function',
+  handler: customerLinks,
+});
