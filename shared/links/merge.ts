@@ -69,6 +69,7 @@ export class Merger {
       found = await this.repo.get(id);
     }
     if (found?.value.kind !== 'merge') throw new Error(`merge record ${id} is missing or not a merge record`);
+    // Possibly the pair's merge the other way round, started first: it is finished, and stands.
     return { kind: 'merged', record: await this.run(found.value, now), replayed: false };
   }
 

@@ -101,8 +101,13 @@ export function linkId(source: string, externalId: string): string {
   return `link-${sha256Hex(`${source}\n${externalId}`).slice(0, 40)}`;
 }
 
-export function mergeId(from: string, into: string): string {
-  return `merge-${sha256Hex(`${from}\n${into}`).slice(0, 40)}`;
+/**
+ * One record per pair, whichever way round: two merges of the same customers in opposite directions at once
+ * meet on its create, and the second finishes the first instead of making each an alias of the other.
+ */
+export function mergeId(a: string, b: string): string {
+  const [first, second] = a < b ? [a, b] : [b, a];
+  return `merge-${sha256Hex(`${first}\n${second}`).slice(0, 40)}`;
 }
 
 /**

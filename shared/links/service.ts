@@ -111,7 +111,9 @@ export async function linkIdentities(
     for (const { ref, plan } of plans) {
       if (plan.kind === 'absorb' && ref.source !== aliasSource) await confirmOrigin(deps.repo, ref, target, options.origin ?? 'api', now);
     }
-    return { kind: 'linked', customerId: target, merged, links: await deps.repo.linksOf(target) };
+    // A merge of the same pair the other way round, started first by someone else, decides the survivor.
+    const survivor = (await deps.resolver.current(target)).customerId;
+    return { kind: 'linked', customerId: survivor, merged, links: await deps.repo.linksOf(survivor) };
   }
   throw Object.assign(new Error(`too much contention on the links of customer ${target}`), { code: 503 });
 }

@@ -99,6 +99,18 @@ describe('Merger', () => {
     expect(purchases.calls).toBe(0);
   });
 
+  it('two merges of one pair in opposite directions end with one survivor, not two aliases of each other', async () => {
+    const { purchases, merger, resolver } = setup();
+    purchases.seed('A', 'p1');
+    purchases.seed('B', 'p2');
+    await Promise.all([merger.merge('A', 'B', t0), merger.merge('B', 'A', t0)]);
+    const a = await resolver.current('A');
+    const b = await resolver.current('B');
+    expect(a.customerId).toBe(b.customerId);
+    expect(purchases.items.get(a.customerId)?.sort()).toEqual(['p1', 'p2']);
+    expect(purchases.items.size).toBe(1);
+  });
+
   it('a chain of merges keeps every absorbed id one read away from the survivor', async () => {
     const { repo, merger, resolver } = setup();
     await merger.merge('A', 'B', t0);
