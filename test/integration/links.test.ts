@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorKey, localCosmosClientOptions } from '../../local/cosmos/client-options.js';
 import { sharedKit, startHost, waitIdle, type RunningHost } from '../helpers/local-host.js';
 
 const shopifySecret = 'shopify-test-secret-123';
@@ -203,6 +205,17 @@ describe('identity links over HTTP', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toHaveLength(5 + 5 + 30);
     expect(after.every((p) => p.customerId === 'CARD-3003')).toBe(true);
+    // Straight from the store: every order exactly once, in the card's partition — no copy left on 777.
+    const { cosmosEndpoint } = JSON.parse(/^WINBACK_READY (.+)$/m.exec(host.output())![1]!) as { cosmosEndpoint: string };
+    const cosmos = new CosmosClient(localCosmosClientOptions(cosmosEndpoint, emulatorKey));
+    const { resources: stored } = await cosmos
+      .database('winback')
+      .container('purchases')
+      .items.query<{ orderId: string; customerId: string }>("SELECT c.orderId, c.customerId FROM c WHERE STARTSWITH(c.orderId, 'c-')")
+      .fetchAll();
+    cosmos.dispose();
+    expect(stored).toHaveLength(40);
+    expect(new Set(stored.map((p) => p.customerId))).toEqual(new Set(['CARD-3003']));
     // Orders after the merge go straight to the card.
     expect(await json<Purchase>(await shop('c-shop-late'), 201)).toMatchObject({ customerId: 'CARD-3003' });
   });
