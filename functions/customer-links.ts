@@ -12,7 +12,7 @@ import { services } from '../shared/services.js';
  * POST /api/customers/{customerId}/links — `{source, externalId}` or `{"links": [...]}`: links them. An
  * identity that belongs to another customer with history merges that customer into this one (409
  * `merge_conflict` with the fields when their profiles disagree; nothing is written). Repeating it changes
- * nothing; the answer is the same.
+ * nothing (the answer then names no merges).
  */
 export const customerLinks = httpHandler(async (request) => {
   const params = validateParams(CustomerRouteParams, request.params);

@@ -430,7 +430,9 @@ export async function recordRedemption(deps: CouponDeps, event: RedemptionEvent,
 
 async function recordEventPurchase(deps: CouponDeps, event: RedemptionEvent, now: Date): Promise<PurchaseStatus> {
   // No `customerKnownLive`: the customer may have been erased since the redemption, so the tombstone decides.
-  const outcome = await deps.purchases.record(toPurchase(event.purchase, now, await currentCustomer(deps, event.purchase.customerId)), now);
+  // The coupon's owner when it was redeemed; a merge since moved the coupon, and the store's re-check after
+  // writing (PurchaseStore.record) moves a purchase that landed on the absorbed customer.
+  const outcome = await deps.purchases.record(toPurchase(event.purchase, now), now);
   if (outcome.kind === 'conflict') {
     deps.log?.(`redemption ${event.redemptionId}: order ${event.purchase.orderId} from ${event.purchase.source} was already recorded with other content; the purchase was left as it was`);
   }
