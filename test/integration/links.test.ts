@@ -40,7 +40,7 @@ function cdnowPeople(count: number) {
   return out;
 }
 
-type Purchase = { orderId: string; source: string; channel?: string; customerId: string; total: number };
+type Purchase = { orderId: string; source: string; channel?: string; customerId: string; total: number; type: string };
 type Problem = { status: number; reason?: string; errors?: { pointer: string; message: string }[]; conflicts?: { field: string; customerId: string }[] };
 
 describe('identity links over HTTP', () => {
@@ -63,14 +63,14 @@ describe('identity links over HTTP', () => {
     return (text === '' ? undefined : JSON.parse(text)) as T;
   };
   let delivery = 0;
-  const shopify = async (body: string) => {
+  const shopify = async (body: string, topic = 'orders/create') => {
     const response = await host.call('/api/webhooks/shopify', {
       method: 'POST',
       body,
       key: null,
       headers: {
         'content-type': 'application/json',
-        'x-shopify-topic': 'orders/create',
+        'x-shopify-topic': topic,
         'x-shopify-webhook-id': `links-${++delivery}`,
         'x-shopify-hmac-sha256': createHmac('sha256', shopifySecret).update(body).digest('base64'),
       },
@@ -149,6 +149,19 @@ describe('identity links over HTTP', () => {
     const scores = await json<{ customerId: string; scores: { x: number } }>(await host.call(`/api/customers/${shopifyAccount}/profile-scores`), 200);
     expect(scores.customerId).toBe('CARD-1001');
     expect(scores.scores.x).toBe(3);
+
+    // A refund of the order recorded before the link finds it on the card and is recorded there.
+    const refund = JSON.stringify({
+      id: 509562969,
+      order_id: shopifyOrderId,
+      created_at: '2026-11-01T10:00:00Z',
+      transactions: [{ kind: 'refund', status: 'success', amount: '100.00', currency: 'USD' }],
+      refund_line_items: [],
+    });
+    expect(await shopify(refund, 'refunds/create')).toMatchObject({ status: 'processed', purchase: 'created', fullRefund: false });
+    expect((await purchasesOf('CARD-1001')).purchases.filter((p) => p.type === 'refund')).toEqual([
+      expect.objectContaining({ orderId: 'refund-509562969', customerId: 'CARD-1001', total: 100 }),
+    ]);
   });
 
   it('the real Shopware fixture resolves through a link set before the order arrives', async () => {
@@ -218,6 +231,27 @@ describe('identity links over HTTP', () => {
     expect(new Set(stored.map((p) => p.customerId))).toEqual(new Set(['CARD-3003']));
     // Orders after the merge go straight to the card.
     expect(await json<Purchase>(await shop('c-shop-late'), 201)).toMatchObject({ customerId: 'CARD-3003' });
+  });
+
+  it('coupons follow the merge, and the absorbed card still redeems them', async () => {
+    await json(await host.call('/api/offers/five-off', { method: 'PUT', json: { name: '5 off', value: { type: 'amount', amount: 5 }, currency: 'EUR', validity: { days: 30 }, perCustomerLimit: 1 } }), 201);
+    expect((await pos('CARD-6006', 'c6-1', '2026-10-01T10:00:00Z')).status).toBe(201);
+    const issued = await json<{ code: string }>(await host.call('/api/coupons', { method: 'POST', json: { customerId: 'CARD-6006', offerId: 'five-off', requestId: 'c6-req' } }), 201);
+    await json(await link('CARD-6007', { source: 'customer', externalId: 'CARD-6006' }), 200);
+
+    const coupons = await json<{ customerId: string; coupons: { code: string }[] }>(await host.call('/api/customers/CARD-6006/coupons'), 200);
+    expect(coupons).toMatchObject({ customerId: 'CARD-6007', coupons: [{ code: issued.code }] });
+    // One per customer: the merged person already holds it, under either id.
+    const again = await host.call('/api/coupons', { method: 'POST', json: { customerId: 'CARD-6007', offerId: 'five-off', requestId: 'c6-req-2' } });
+    expect((await json<Problem>(again, 409)).reason).toBe('per_customer_limit');
+    const redeemed = await host.call('/api/redemptions', {
+      method: 'POST',
+      headers: { 'idempotency-key': 'c6-redeem-1' },
+      json: { code: issued.code, orderId: 'c6-2', source: 'pos', customerId: 'CARD-6006', basketTotal: 30, currency: 'EUR', storeId: 'store-1' },
+    });
+    expect(await json<{ customerId: string }>(redeemed, 201)).toMatchObject({ customerId: 'CARD-6007' });
+    await waitIdle(host);
+    expect((await purchasesOf('CARD-6007')).purchases.map((p) => p.orderId).sort()).toEqual(['c6-1', 'c6-2']);
   });
 
   it('a link between customers whose profiles conflict is refused with the fields, and nothing changes', async () => {
