@@ -80,6 +80,26 @@ export class Merger {
     }
   }
 
+  /**
+   * Finishes merges a crash left running and nobody touched since (the timer links-merges-resume): until
+   * then the absorbed id already resolves to the survivor, but part of its history would not be visible.
+   */
+  async resumeStalled(now: Date, options: { olderThanMs: number; limit: number }, log?: (line: string) => void): Promise<{ resumed: number; failed: number }> {
+    const stalled = await this.repo.stalledMerges(new Date(now.getTime() - options.olderThanMs).toISOString(), options.limit);
+    let resumed = 0;
+    let failed = 0;
+    for (const record of stalled) {
+      try {
+        await this.run(record, now);
+        resumed++;
+      } catch (error) {
+        failed++;
+        log?.(`merge ${record.id}: resuming failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return { resumed, failed };
+  }
+
   private async run(record: MergeRecord, now: Date): Promise<MergeRecord> {
     const { absorbedId: from, survivorId: into } = record;
     await this.writeAlias(from, into, now);

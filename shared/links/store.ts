@@ -22,6 +22,8 @@ export interface LinkRepository {
   linksOf(customerId: string): Promise<LinkDocument[]>;
   /** Merge records naming the customer on either side. */
   mergesOf(customerId: string): Promise<MergeRecord[]>;
+  /** Up to `limit` merges still running that started before `startedBefore` (a crash stopped them). */
+  stalledMerges(startedBefore: string, limit: number): Promise<MergeRecord[]>;
 }
 
 export class CosmosLinkRepository implements LinkRepository {
@@ -84,6 +86,16 @@ export class CosmosLinkRepository implements LinkRepository {
       .query<MergeRecord>({
         query: "SELECT * FROM c WHERE c.kind = 'merge' AND (c.absorbedId = @id OR c.survivorId = @id)",
         parameters: [{ name: '@id', value: customerId }],
+      })
+      .fetchAll();
+    return resources.map((r) => MergeRecord.parse(r));
+  }
+
+  async stalledMerges(startedBefore: string, limit: number): Promise<MergeRecord[]> {
+    const { resources } = await this.container.items
+      .query<MergeRecord>({
+        query: `SELECT TOP ${Math.max(1, Math.floor(limit))} * FROM c WHERE c.kind = 'merge' AND c.status = 'running' AND c.startedAt < @before`,
+        parameters: [{ name: '@before', value: startedBefore }],
       })
       .fetchAll();
     return resources.map((r) => MergeRecord.parse(r));

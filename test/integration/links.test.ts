@@ -43,7 +43,8 @@ function cdnowPeople(count: number) {
 type Purchase = { orderId: string; source: string; channel?: string; customerId: string; total: number; type: string };
 type Problem = { status: number; reason?: string; errors?: { pointer: string; message: string }[]; conflicts?: { field: string; customerId: string }[] };
 
-describe('identity links over HTTP', () => {
+// The first test ingests 1,000 purchases and runs a segmentation; on a busy 2-core machine that takes a while.
+describe('identity links over HTTP', { timeout: 120_000 }, () => {
   let host: RunningHost;
 
   beforeAll(async () => {

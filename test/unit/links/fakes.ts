@@ -51,6 +51,13 @@ export class FakeLinkRepository implements LinkRepository {
       .filter((d): d is MergeRecord => d.kind === 'merge' && (d.absorbedId === customerId || d.survivorId === customerId));
   }
 
+  async stalledMerges(startedBefore: string, limit: number): Promise<MergeRecord[]> {
+    return [...this.docs.values()]
+      .map((d) => d.doc)
+      .filter((d): d is MergeRecord => d.kind === 'merge' && d.status === 'running' && d.startedAt < startedBefore)
+      .slice(0, limit);
+  }
+
   link(source: string, externalId: string): LinkDocument | undefined {
     return [...this.docs.values()].map((d) => d.doc).find((d): d is LinkDocument => d.kind === 'link' && d.source === source && d.externalId === externalId);
   }

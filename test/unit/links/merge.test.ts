@@ -82,6 +82,17 @@ describe('Merger', () => {
     expect(coupons.items.get('B')).toEqual(['WB1']);
   });
 
+  it('a crashed merge nobody touches again is finished by the stalled-merge sweep, once it is old enough', async () => {
+    const { repo, coupons, merger } = setup();
+    coupons.seed('A', 'WB1');
+    coupons.crashNext = true;
+    await expect(merger.merge('A', 'B', t0)).rejects.toThrow();
+    expect(await merger.resumeStalled(new Date(t0.getTime() + 60_000), { olderThanMs: 5 * 60_000, limit: 100 })).toEqual({ resumed: 0, failed: 0 });
+    expect(await merger.resumeStalled(new Date(t0.getTime() + 10 * 60_000), { olderThanMs: 5 * 60_000, limit: 100 })).toEqual({ resumed: 1, failed: 0 });
+    expect(repo.docs.get(mergeId('A', 'B'))?.doc).toMatchObject({ status: 'done' });
+    expect(coupons.items.get('B')).toEqual(['WB1']);
+  });
+
   it('a repeated merge changes nothing', async () => {
     const { purchases, merger } = setup();
     purchases.seed('A', 'p1');
