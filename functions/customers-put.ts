@@ -5,7 +5,7 @@ import { jsonResponse } from '../shared/http/problem.js';
 import { httpHandler, readJson, validateParams } from '../shared/http/request.js';
 import { mergeConflictFailure, survivorHeaders } from '../shared/links/http.js';
 import { LinkList, linkView } from '../shared/links/schema.js';
-import { learnFromProfile, linkIdentities } from '../shared/links/service.js';
+import { learnFromProfile, linkConflicts, linkIdentities } from '../shared/links/service.js';
 import { services } from '../shared/services.js';
 
 const CustomerPut = CustomerProfileInput.extend({ links: LinkList.optional() });
@@ -25,12 +25,17 @@ export const customersPut = httpHandler(async (request) => {
   const now = runtime.clock.now();
   const { links: refs, ...profile } = body.value;
   const current = await links.resolver.current(params.value.customerId);
+  // The merges the links imply are checked against the new profile before anything is written; the profile
+  // is stored first, so what the merged customers know fills its gaps rather than being replaced by it.
+  const conflict = refs === undefined ? undefined : await linkConflicts(links, current.customerId, refs, profile);
+  if (conflict?.kind === 'conflict') return mergeConflictFailure(conflict);
+  const { customer: stored, created } = await customers.putProfile(current.customerId, profile, now);
+  let customer = stored;
   if (refs !== undefined) {
-    // Links first: their merges are checked for conflicts before anything is written.
     const linked = await linkIdentities(links, current.customerId, refs, now);
-    if (linked.kind === 'conflict') return mergeConflictFailure(linked);
+    if (linked.kind === 'conflict') return mergeConflictFailure(linked); // a profile that changed meanwhile
+    if (linked.merged.length > 0) customer = (await customers.get(linked.customerId))?.customer ?? stored;
   }
-  const { customer, created } = await customers.putProfile(current.customerId, profile, now);
   await learnFromProfile(links, current.customerId, profile, now);
   const linkDocs = await links.repo.linksOf(current.customerId);
   return jsonResponse(created ? 201 : 200, { ...customerView(customer), links: linkDocs.map(linkView) }, survivorHeaders(current));

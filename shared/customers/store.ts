@@ -68,9 +68,10 @@ export class CustomerStore {
     throw Object.assign(new Error('too much contention on the customer document'), { code: 503 });
   }
 
-  async mergeConflicts(from: string, into: string): Promise<MergeConflict[]> {
-    const [a, b] = await Promise.all([this.get(from), this.get(into)]);
-    return profileConflicts(a?.customer, b?.customer);
+  /** @param survivorProfile the profile `into` is about to get (a PUT replaces the stored one). */
+  async mergeConflicts(from: string, into: string, survivorProfile?: Record<string, unknown>): Promise<MergeConflict[]> {
+    const [a, b] = await Promise.all([this.get(from), survivorProfile === undefined ? this.get(into) : undefined]);
+    return profileConflicts(a?.customer, survivorProfile ?? b?.customer);
   }
 
   /**

@@ -9,6 +9,11 @@ export interface MergeConflict {
   values: [unknown, unknown];
 }
 
+/** What a conflict check may know beyond the stored data: the survivor's profile as a PUT is about to store it. */
+export interface ConflictContext {
+  survivorProfile?: Record<string, unknown> | undefined;
+}
+
 /**
  * The port other data owners plug into a merge. `merge` moves everything the owner keeps under `from` to
  * `into`; it must be idempotent (a crashed merge runs it again) and safe while writers keep using either
@@ -18,7 +23,7 @@ export interface MergeConflict {
 export interface MergeParticipant {
   name: string;
   merge(from: string, into: string, now: Date): Promise<void>;
-  conflicts?(from: string, into: string): Promise<MergeConflict[]>;
+  conflicts?(from: string, into: string, context?: ConflictContext): Promise<MergeConflict[]>;
   /** Whether the owner keeps anything under the customer (a link to an identity never seen merges nothing). */
   holds?(customerId: string): Promise<boolean>;
 }
@@ -46,8 +51,8 @@ export class Merger {
     private readonly participants: readonly MergeParticipant[],
   ) {}
 
-  async conflicts(from: string, into: string): Promise<MergeConflict[]> {
-    const all = await Promise.all(this.participants.map((p) => p.conflicts?.(from, into) ?? Promise.resolve([])));
+  async conflicts(from: string, into: string, context: ConflictContext = {}): Promise<MergeConflict[]> {
+    const all = await Promise.all(this.participants.map((p) => p.conflicts?.(from, into, context) ?? Promise.resolve([])));
     return all.flat();
   }
 

@@ -1,7 +1,7 @@
 import type { Coupon } from '../coupons/coupon.js';
 import { emptyHoldings, holdingsId, type Holdings } from '../coupons/holdings.js';
 import type { CouponRepository } from '../coupons/store.js';
-import type { MergeConflict, MergeParticipant } from './merge.js';
+import type { ConflictContext, MergeConflict, MergeParticipant } from './merge.js';
 
 const contention = (what: string) => Object.assign(new Error(`too much contention on ${what}`), { code: 503 });
 
@@ -52,7 +52,7 @@ export function builtinParticipants(ports: {
   coupons: CouponRepository;
   customers: {
     absorb(from: string, into: string, now: Date): Promise<void>;
-    mergeConflicts(from: string, into: string): Promise<MergeConflict[]>;
+    mergeConflicts(from: string, into: string, survivorProfile?: Record<string, unknown>): Promise<MergeConflict[]>;
     get(customerId: string): Promise<unknown>;
   };
   others?: readonly MergeParticipant[];
@@ -70,7 +70,7 @@ export function builtinParticipants(ports: {
     {
       name: 'profile',
       merge: (from, into, now) => ports.customers.absorb(from, into, now),
-      conflicts: (from, into) => ports.customers.mergeConflicts(from, into),
+      conflicts: (from, into, context?: ConflictContext) => ports.customers.mergeConflicts(from, into, context?.survivorProfile),
       holds: async (customerId) => (await ports.customers.get(customerId)) !== undefined,
     },
   ];

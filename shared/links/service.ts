@@ -11,7 +11,7 @@ import {
   type LinkOrigin,
   type LinkTombstone,
 } from './schema.js';
-import { readRef, type LinkRepository } from './store.js';
+import { readRef, type LinkRepository, type Versioned } from './store.js';
 
 export interface LinkDeps {
   repo: LinkRepository;
@@ -62,6 +62,43 @@ export type LinkOutcome =
 
 const absorbed = (plan: LinkPlan) => (plan.kind === 'absorb' ? plan.from : plan.kind === 'claim' ? plan.absorb : undefined);
 
+type PlannedLink = { ref: CustomerRef; read: Versioned<IndexDocument> | undefined; plan: LinkPlan };
+type NamedConflict = MergeConflict & { customerId: string };
+
+/** What linking `refs` to `target` would do, and the conflicts of the merges it implies. Reads only. */
+async function planLinks(
+  deps: LinkDeps,
+  target: string,
+  refs: readonly CustomerRef[],
+  options: { auto?: boolean; survivorProfile?: Record<string, unknown> },
+): Promise<{ plans: PlannedLink[]; conflicts: NamedConflict[] }> {
+  const reads = await Promise.all(refs.map((ref) => readRef(deps.repo, ref)));
+  let plans: PlannedLink[] = refs.map((ref, i) => ({ ref, read: reads[i], plan: planLink(reads[i]?.value, ref, target) }));
+  if (options.auto) plans = plans.filter(({ plan }) => plan.kind !== 'absorb' || plan.holderOrigin === 'first_seen');
+  // An identity nobody saw before has an empty fallback customer: nothing to merge, no alias to leave.
+  plans = await Promise.all(
+    plans.map(async (p) => (p.plan.kind === 'claim' && p.plan.absorb !== undefined && !(await deps.merger.holdsData(p.plan.absorb)) ? { ...p, plan: { ...p.plan, absorb: undefined } } : p)),
+  );
+  const conflicts: NamedConflict[] = [];
+  for (const from of absorbedBy(plans)) {
+    if (from === target) continue;
+    for (const conflict of await deps.merger.conflicts(from, target, { survivorProfile: options.survivorProfile })) conflicts.push({ ...conflict, customerId: from });
+  }
+  return { plans, conflicts };
+}
+
+const absorbedBy = (plans: readonly PlannedLink[]) => new Set(plans.map(({ plan }) => absorbed(plan)).filter((f): f is string => f !== undefined));
+
+/**
+ * The conflicts linking `refs` would run into if the customer's profile were `survivorProfile` (a PUT checks
+ * its new profile before storing anything).
+ */
+export async function linkConflicts(deps: LinkDeps, customerId: string, refs: readonly CustomerRef[], survivorProfile: Record<string, unknown>): Promise<LinkOutcome | undefined> {
+  const target = (await deps.resolver.current(customerId)).customerId;
+  const { conflicts } = await planLinks(deps, target, refs, { survivorProfile });
+  return conflicts.length > 0 ? { kind: 'conflict', customerId: target, conflicts } : undefined;
+}
+
 /**
  * Links identities to a customer (`customerId` may be an absorbed id: its survivor is meant). Every merge the
  * links imply is checked for conflicts first; one conflict and nothing is written. `auto` is the e-mail
@@ -79,17 +116,7 @@ export async function linkIdentities(
   await deps.merger.resumePending(target, now);
   const merged: string[] = [];
   for (let attempt = 0; attempt < 5; attempt++) {
-    const reads = await Promise.all(refs.map((ref) => readRef(deps.repo, ref)));
-    let plans = refs.map((ref, i) => ({ ref, read: reads[i], plan: planLink(reads[i]?.value, ref, target) }));
-    if (options.auto) plans = plans.filter(({ plan }) => plan.kind !== 'absorb' || plan.holderOrigin === 'first_seen');
-    // An identity nobody saw before has an empty fallback customer: nothing to merge, no alias to leave.
-    plans = await Promise.all(
-      plans.map(async (p) => (p.plan.kind === 'claim' && p.plan.absorb !== undefined && !(await deps.merger.holdsData(p.plan.absorb)) ? { ...p, plan: { ...p.plan, absorb: undefined } } : p)),
-    );
-    const conflicts: (MergeConflict & { customerId: string })[] = [];
-    for (const from of new Set(plans.map(({ plan }) => absorbed(plan)).filter((f): f is string => f !== undefined && f !== target))) {
-      for (const conflict of await deps.merger.conflicts(from, target)) conflicts.push({ ...conflict, customerId: from });
-    }
+    const { plans, conflicts } = await planLinks(deps, target, refs, options);
     if (conflicts.length > 0) {
       if (!options.auto) return { kind: 'conflict', customerId: target, conflicts };
       deps.log?.(`customer ${target}: verified e-mail not linked, the customer holding it has conflicting ${conflicts.map((c) => c.field).join(', ')}`);
@@ -102,7 +129,7 @@ export async function linkIdentities(
       if (written === 'conflict') lost = true;
     }
     if (lost) continue; // someone claimed one of the identities meanwhile: plan again on what is there now
-    for (const from of new Set(plans.map(({ plan }) => absorbed(plan)).filter((f): f is string => f !== undefined))) {
+    for (const from of absorbedBy(plans)) {
       const outcome = await deps.merger.merge(from, target, now);
       if (outcome.kind === 'conflict') return { kind: 'conflict', customerId: target, conflicts: outcome.conflicts.map((c) => ({ ...c, customerId: from })) };
       if (outcome.kind === 'merged' && !outcome.replayed) merged.push(from);

@@ -265,6 +265,16 @@ describe('identity links over HTTP', { timeout: 120_000 }, () => {
     expect((await purchasesOf('CARD-5006')).customerId).toBe('CARD-5006');
     expect((await purchasesOf('CARD-5006')).purchases).toHaveLength(1);
     expect((await purchasesOf('CARD-5005')).purchases).toHaveLength(0);
+
+    // A PUT is judged on the profile it brings: another birthday again is refused and stores nothing …
+    const put = (body: unknown) => host.call('/api/customers/CARD-5005', { method: 'PUT', json: body });
+    expect((await json<Problem>(await put({ birthday: '1970-01-01', links: [{ source: 'customer', externalId: 'CARD-5006' }] }), 409)).reason).toBe('merge_conflict');
+    expect(await json<{ birthday: string }>(await host.call('/api/customers/CARD-5005'), 200)).toMatchObject({ birthday: '1980-02-03' });
+    // … the corrected birthday merges, and what the merged customer knew fills the gaps.
+    await json(await host.call('/api/customers/CARD-5006', { method: 'PUT', json: { birthday: '1991-07-08', firstName: 'Ada' } }), 200);
+    const merged = await json<{ id: string; birthday: string; firstName: string }>(await put({ birthday: '1991-07-08', links: [{ source: 'customer', externalId: 'CARD-5006' }] }), 200);
+    expect(merged).toMatchObject({ id: 'CARD-5005', birthday: '1991-07-08', firstName: 'Ada' });
+    expect((await purchasesOf('CARD-5006')).purchases).toEqual([expect.objectContaining({ orderId: 'c5-1', customerId: 'CARD-5005' })]);
   });
 
   it('erasure follows links and tombstones the external ids: a replayed old webhook cannot bring them back', async () => {
