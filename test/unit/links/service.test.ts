@@ -145,6 +145,7 @@ describe('linking', () => {
     expect(await unlinkIdentity(deps, 'CARD-1', { source: 'shopify', externalId: '42' })).toEqual({ kind: 'unlinked' });
     expect(await unlinkIdentity(deps, 'CARD-1', { source: 'shopify', externalId: '42' })).toEqual({ kind: 'unlinked' });
     expect(await unlinkIdentity(deps, 'CARD-2', { source: 'customer', externalId: 'CARD-9' })).toEqual({ kind: 'not_found' });
+    expect(await unlinkIdentity(deps, 'CARD-1', { source: 'customer', externalId: 'CARD-9' })).toEqual({ kind: 'permanent' });
     expect(await ingest({ source: 'shopify', externalId: '42' }, 's')).toEqual({ kind: 'customer', customerId: '42' });
   });
 });
