@@ -4,13 +4,16 @@ import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { fromMinorUnits } from '../shared/money.js';
 import { CustomerAnalytics } from '../shared/segmentation/customer-update.js';
+import { survivorHeaders } from '../shared/links/http.js';
 import { segmentation } from '../shared/segmentation/services.js';
+import { services } from '../shared/services.js';
 
 /** GET /api/customers/{customerId}/profile-scores — the scores and segment of the last run that scored them. */
 export const customerProfileScores = httpHandler(async (request) => {
   const params = validateParams(CustomerRouteParams, request.params);
   if (!params.ok) return params.failure;
-  const { customerId } = params.value;
+  const current = await services().links.resolver.current(params.value.customerId);
+  const { customerId } = current;
   const { deps } = segmentation();
   const found = await deps.customers.read(customerId);
   const stored = found?.stored;
@@ -37,7 +40,7 @@ export const customerProfileScores = httpHandler(async (request) => {
       expectedAov: money(a.expectedAovMinor),
       clv12m: money(a.clv12mMinor),
     },
-  });
+  }, survivorHeaders(current, '/profile-scores'));
 });
 
 httpFunction('customer-profile-scores', {

@@ -5,28 +5,37 @@ import { jsonResponse } from '../shared/http/problem.js';
 import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams, validateQuery } from '../shared/http/request.js';
 import { purchaseView } from '../shared/purchases/ingest.js';
+import { survivorHeaders } from '../shared/links/http.js';
 import { services } from '../shared/services.js';
 
 export const CustomerPurchasesQuery = z.strictObject(pageQuery());
 
-/** GET /api/customers/{customerId}/purchases?limit=&continuationToken= — newest first, paged. */
+/**
+ * GET /api/customers/{customerId}/purchases?limit=&continuationToken= — newest first, paged; every channel's
+ * purchases once its identities are linked (an id merged away answers with the survivor's).
+ */
 export const customerPurchases = httpHandler(async (request) => {
   const params = validateParams(CustomerRouteParams, request.params);
   if (!params.ok) return params.failure;
   const query = validateQuery(CustomerPurchasesQuery, request);
   if (!query.ok) return query.failure;
-  const { customerId } = params.value;
   const { limit, continuationToken } = query.value;
-  const scope = `customer-purchases\n${customerId}`;
+  const { purchases, links } = services();
+  const current = await links.resolver.current(params.value.customerId);
+  const scope = `customer-purchases\n${current.customerId}`;
   const position = readPageToken(scope, continuationToken);
   if (!position.ok) return position.failure;
-  const page = await fetchPage(position.value, (p) => services().purchases.listForCustomer(customerId, limit, p));
+  const page = await fetchPage(position.value, (p) => purchases.listForCustomer(current.customerId, limit, p));
   if (!page.ok) return page.failure;
-  return jsonResponse(200, {
-    customerId,
-    purchases: page.value.purchases.map(purchaseView),
-    continuationToken: nextPageToken(scope, page.value.continuationToken),
-  });
+  return jsonResponse(
+    200,
+    {
+      customerId: current.customerId,
+      purchases: page.value.purchases.map(purchaseView),
+      continuationToken: nextPageToken(scope, page.value.continuationToken),
+    },
+    survivorHeaders(current, '/purchases'),
+  );
 });
 
 httpFunction('customer-purchases', {

@@ -3,21 +3,30 @@ import { knownCustomerView } from '../shared/customers/view.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
+import { survivorHeaders } from '../shared/links/http.js';
+import { linkView } from '../shared/links/schema.js';
+import { linksOf } from '../shared/links/service.js';
 import { services } from '../shared/services.js';
 
 /**
- * GET /api/customers/{customerId} — the profile (if any), segmentation results and a purchase summary;
- * `hasProfile: false` for a customer known only from purchases. 404 only when nothing is known.
+ * GET /api/customers/{customerId} — the profile (if any), its links, segmentation results and a purchase
+ * summary; `hasProfile: false` for a customer known only from purchases. 404 only when nothing is known. An
+ * id merged into another customer answers with that one.
  */
 export const customersGet = httpHandler(async (request) => {
   const params = validateParams(CustomerRouteParams, request.params);
   if (!params.ok) return params.failure;
-  const { customerId } = params.value;
-  const { customers } = services();
+  const { customers, links } = services();
+  const current = await linksOf(links, params.value.customerId);
+  const { customerId } = current;
   const [found, purchases] = await Promise.all([customers.get(customerId), customers.purchaseSummary(customerId)]);
   const view = knownCustomerView(customerId, found?.customer, purchases);
-  if (!view) return { kind: 'not_found', detail: `no customer ${customerId} (no profile and no purchases)` };
-  return jsonResponse(200, view, found?.etag && view['hasProfile'] ? { etag: found.etag } : {});
+  if (!view) return { kind: 'not_found', detail: `no customer ${params.value.customerId} (no profile and no purchases)` };
+  return jsonResponse(
+    200,
+    { ...view, links: current.links.map(linkView) },
+    { ...(found?.etag && view['hasProfile'] ? { etag: found.etag } : {}), ...survivorHeaders(current) },
+  );
 });
 
 httpFunction('customers-get', {

@@ -6,6 +6,7 @@ import { httpHandler, parseJsonBytes, readRawBody } from '../shared/http/request
 import { purchaseView, temporalIssues, toPurchase } from '../shared/purchases/ingest.js';
 import { PurchaseBatchInput, PurchaseInput, maxBatchSize } from '../shared/purchases/schema.js';
 import { mapWithConcurrency } from '../shared/concurrency.js';
+import { purchaseIdentity, splitCustomerRef } from '../shared/links/purchase-ref.js';
 import { services } from '../shared/services.js';
 
 import type { Failure } from '../shared/http/failure.js';
@@ -22,10 +23,11 @@ type ItemOutcome =
   | { status: 'conflict'; httpStatus: 409; detail: string }
   | { status: 'erased'; httpStatus: 410; detail: string };
 
-async function ingestOne(raw: unknown, pointer: string, now: Date): Promise<ItemOutcome> {
+async function ingestOne(body: unknown, pointer: string, now: Date): Promise<ItemOutcome> {
+  const { candidate: raw, ref, errors: refErrors } = splitCustomerRef(body, pointer);
   const parsed = PurchaseInput.safeParse(raw);
-  if (!parsed.success) {
-    const errors = fieldErrors(parsed.error, pointer ? pointer.split('/').slice(1) : []);
+  if (!parsed.success || refErrors.length > 0) {
+    const errors = [...refErrors, ...(parsed.success ? [] : fieldErrors(parsed.error, pointer ? pointer.split('/').slice(1) : []))];
     // Name every offending field at once: a well-formed timestamp in the future is wrong too.
     const occurredAt = typeof raw === 'object' && raw !== null ? (raw as { occurredAt?: unknown }).occurredAt : undefined;
     if (typeof occurredAt === 'string' && !errors.some((e) => e.pointer === `${pointer}/occurredAt`)) {
@@ -35,7 +37,12 @@ async function ingestOne(raw: unknown, pointer: string, now: Date): Promise<Item
   }
   const temporal = temporalIssues(parsed.data, now, pointer);
   if (temporal.length > 0) return { status: 'invalid', httpStatus: 400, errors: temporal };
-  const outcome = await services().purchases.record(toPurchase(parsed.data, now), now);
+  const { purchases, links } = services();
+  const customer = await links.resolver.forIngest(purchaseIdentity(parsed.data.customerId, ref), { occurredAt: parsed.data.occurredAt, now });
+  if (customer.kind === 'erased') {
+    return { status: 'erased', httpStatus: 410, detail: `the customer was erased at ${customer.erasedAt}; older purchases are not accepted` };
+  }
+  const outcome = await purchases.record(toPurchase(parsed.data, now, customer.customerId), now);
   switch (outcome.kind) {
     case 'created':
       return { status: 'created', httpStatus: 201, purchase: purchaseView(outcome.purchase) };

@@ -17,7 +17,7 @@ import type { WebhookMapping } from '../shared/webhooks/common.js';
  * topics, refunds of unknown orders) get 200 so Shopify stops retrying; malformed ones 400.
  */
 export const webhooksShopify = httpHandler(async (request, context) => {
-  const { runtime, coupons, orders } = services();
+  const { runtime, coupons, orders, links } = services();
   const secret = runtime.settings.shopifySecret;
   if (secret === undefined) {
     context.warn('SHOPIFY_WEBHOOK_SECRET is not set: webhook refused');
@@ -38,7 +38,7 @@ export const webhooksShopify = httpHandler(async (request, context) => {
   const deliveryId = request.headers.get('x-shopify-webhook-id')?.trim() || `body-${sha256Hex(raw.value.toString('base64'))}`;
   const shopDomain = request.headers.get('x-shopify-shop-domain')?.trim().slice(0, 128) || undefined;
   const now = runtime.clock.now();
-  const deps = { coupons: { ...coupons, log: (line: string) => context.warn(line) }, orders };
+  const deps = { coupons: { ...coupons, log: (line: string) => context.warn(line) }, orders, links: links.resolver };
 
   let mapping: WebhookMapping;
   switch (topic) {
@@ -64,7 +64,7 @@ export const webhooksShopify = httpHandler(async (request, context) => {
       const answer =
         mapping.purchase.type === 'refund'
           ? await ingestRefund(deps, 'webhook-shopify', deliveryId, raw.value, mapping.purchase, now)
-          : await ingestOrder(deps, 'webhook-shopify', deliveryId, raw.value, mapping.purchase, mapping.discountCodes, now);
+          : await ingestOrder(deps, 'webhook-shopify', deliveryId, raw.value, mapping.purchase, mapping.discountCodes, now, mapping.identity);
       return webhookResponse(answer);
     }
     default: {

@@ -14,7 +14,7 @@ import { verifyShopwareSignature } from '../shared/webhooks/signature.js';
  * Deduplicated on the event id (`source.eventId`, or shop + event + order for older shops).
  */
 export const webhooksShopware = httpHandler(async (request, context) => {
-  const { runtime, coupons, orders } = services();
+  const { runtime, coupons, orders, links } = services();
   const secret = runtime.settings.shopwareSecret;
   if (secret === undefined) {
     context.warn('SHOPWARE_WEBHOOK_SECRET is not set: webhook refused');
@@ -39,8 +39,8 @@ export const webhooksShopware = httpHandler(async (request, context) => {
       return jsonResponse(200, { status: 'ignored', reason: mapping.reason, detail: mapping.detail });
     case 'purchase': {
       const deliveryId = shopwareDedupeId(body) ?? `body-${sha256Hex(raw.value.toString('base64'))}`;
-      const deps = { coupons: { ...coupons, log: (line: string) => context.warn(line) }, orders };
-      const answer = await ingestOrder(deps, 'webhook-shopware', deliveryId, raw.value, mapping.purchase, mapping.discountCodes, runtime.clock.now());
+      const deps = { coupons: { ...coupons, log: (line: string) => context.warn(line) }, orders, links: links.resolver };
+      const answer = await ingestOrder(deps, 'webhook-shopware', deliveryId, raw.value, mapping.purchase, mapping.discountCodes, runtime.clock.now(), mapping.identity);
       return webhookResponse(answer);
     }
     default: {

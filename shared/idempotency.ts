@@ -71,6 +71,24 @@ export class IdempotencyStore {
     await this.container.items.upsert({ ...record, response });
   }
 
+  /** Records naming `from` name `into` afterwards (a customer merge): erasure of `into` then finds them. */
+  async reassignCustomer(from: string, into: string): Promise<void> {
+    const records = this.container.items.query<{ id: string }>({
+      query: 'SELECT c.id FROM c WHERE c.customerId = @id',
+      parameters: [{ name: '@id', value: from }],
+    });
+    for await (const page of records.getAsyncIterator()) {
+      for (const { id } of page.resources) {
+        await this.container
+          .item(id, id)
+          .patch([{ op: 'set', path: '/customerId', value: into }])
+          .catch((error: { code?: number }) => {
+            if (error.code !== 404) throw error;
+          });
+      }
+    }
+  }
+
   async forget(scope: string, key: string): Promise<void> {
     const id = idempotencyId(scope, key);
     await this.container.item(id, id).delete().catch((error: { code?: number }) => {

@@ -11,6 +11,11 @@ export const containers = {
   coupons: { name: 'coupons', partitionKey: '/code' },
   /** Offers and their budget counters (id = offerId, and `budget:<offerId>`). */
   offers: { name: 'offers', partitionKey: '/id' },
+  /**
+   * The identity index (shared/links): one document per (source, externalId) naming its customer, aliases of
+   * merged customers (source `customer`), erasure tombstones of identities and merge records.
+   */
+  links: { name: 'links', partitionKey: '/id' },
   /** Segmentation runs, their shard progress and per-run statistics. */
   segmentRuns: { name: 'segment-runs', partitionKey: '/runId' },
   /**

@@ -28,6 +28,7 @@ export const settingNames = {
   segmentsConfig: 'SEGMENTS_CONFIG',
   shopifySecret: 'SHOPIFY_WEBHOOK_SECRET',
   shopwareSecret: 'SHOPWARE_WEBHOOK_SECRET',
+  linkEmailMatching: 'LINK_EMAIL_MATCHING',
 } as const;
 
 /** Nightly at 02:00 UTC. */
@@ -97,6 +98,11 @@ export interface Settings {
   segmentsConfig?: string;
   shopifySecret?: string;
   shopwareSecret?: string;
+  /**
+   * `verified`: a profile's verified e-mail becomes an `email` link, so guest orders and first orders of new
+   * shop accounts with that address land on the profile; `off`: e-mail links only when set explicitly.
+   */
+  linkEmailMatching: 'verified' | 'off';
 }
 
 export function parseConnectionString(value: string): Record<string, string> {
@@ -204,6 +210,8 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
   const shopifySecret = read(settingNames.shopifySecret, secret);
   const shopwareSecret = read(settingNames.shopwareSecret, secret);
 
+  const linkEmailMatching = read(settingNames.linkEmailMatching, z.enum(['verified', 'off'], 'verified or off'), 'verified' as const);
+
   if (problems.length > 0) throw new SettingsError(problems);
   return {
     cosmos: cosmos!,
@@ -218,5 +226,6 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
     segmentsConfig,
     shopifySecret,
     shopwareSecret,
+    linkEmailMatching: linkEmailMatching!,
   };
 }

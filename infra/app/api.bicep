@@ -72,6 +72,7 @@ var appSettings = {
   SEGMENTS_TIME_UNIT: 'week'
   SEGMENTS_SHARDS: '16'
   SEGMENTS_CONFIG: ''
+  LINK_EMAIL_MATCHING: 'verified'
 
   // Versionless references: a new secret version is picked up on restart (or within 24 h).
   SHOPIFY_WEBHOOK_SECRET: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${shopifySecretName})'

@@ -60,6 +60,14 @@ var cosmosContainers = [
     excludedPaths: []
   }
   {
+    // Identity links, aliases of merged customers, identity tombstones and merge records (shared/links).
+    // Resolution is a point read; queries filter on kind, customerId, absorbedId and survivorId only.
+    name: 'links'
+    partitionKey: '/id'
+    defaultTtl: null
+    excludedPaths: ['/done/*']
+  }
+  {
     name: 'segment-runs'
     partitionKey: '/runId'
     defaultTtl: null

@@ -49,11 +49,19 @@ export interface CouponDeps {
     tombstone(customerId: string): Promise<{ erasedAt: string } | undefined>;
   };
   purchases: { record(purchase: Purchase, now: Date, options?: { customerKnownLive?: boolean }): Promise<RecordOutcome> };
+  /** Identity links (shared/links): a customer id that was merged away is served as its survivor. */
+  links?: { survivorOf(customerId: string): Promise<string | undefined> };
   newCode?: () => CouponCode;
   log?: (line: string) => void;
 }
 
 const maxAttempts = 200;
+
+/** The customer a request names, or the one it was merged into (one point read). */
+async function currentCustomer(deps: Pick<CouponDeps, 'links'>, customerId: string | undefined): Promise<string | undefined> {
+  if (customerId === undefined) return undefined;
+  return (await deps.links?.survivorOf(customerId)) ?? customerId;
+}
 
 /** Spreads retries of writers that lost an ETag race so they do not collide again in lockstep. */
 function backoff(attempt: number): Promise<void> {
@@ -108,6 +116,8 @@ export async function issueCoupon(deps: CouponDeps, request: IssueCouponRequest,
   if (claim.kind === 'conflict') {
     return { kind: 'refused', reason: 'request_conflict', detail: `requestId ${request.requestId} was used for a different request` };
   }
+  // Claimed as sent (a retry after a merge is still the same request), issued to whom it names now.
+  request = { ...request, customerId: (await currentCustomer(deps, request.customerId))! };
   if (claim.kind === 'replay' && claim.record.response !== undefined) {
     const stored = claim.record.response.body as StoredIssue;
     if (stored.kind === 'refused') return stored;
@@ -337,12 +347,15 @@ export async function redeemCoupon(deps: RedeemDeps, request: RedemptionRequest,
 
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     if (attempt > 0) await backoff(attempt);
-    const [claim, found] = await Promise.all([
+    const [claim, found, customerId] = await Promise.all([
       // The key is claimed globally (the coupon alone cannot see a key reused on another code); in parallel
       // with the coupon read, so it costs an operation but no latency.
       attempt === 0 ? deps.idempotency.claim('redemption-key', `${request.source}\n${idempotencyKey}`, requestHash, now, { customerId: request.customerId, ttlSeconds: retryKeyTtlSeconds }) : undefined,
       deps.coupons.get(code),
+      // A card that was merged into another customer still redeems that customer's coupons.
+      attempt === 0 ? currentCustomer(deps, request.customerId) : basket.customerId,
     ]);
+    basket.customerId = customerId;
     if (claim?.kind === 'conflict') return { kind: 'key_reused' };
     if (claim?.kind === 'new') claimedHere = true;
     const decision = redeem({ coupon: found?.value, basket, now, redemptionId: id, orderId: request.orderId, source: request.source });
@@ -427,6 +440,8 @@ export async function recordRedemption(deps: CouponDeps, event: RedemptionEvent,
 
 async function recordEventPurchase(deps: CouponDeps, event: RedemptionEvent, now: Date): Promise<PurchaseStatus> {
   // No `customerKnownLive`: the customer may have been erased since the redemption, so the tombstone decides.
+  // The coupon's owner when it was redeemed; a merge since moved the coupon, and the store's re-check after
+  // writing (PurchaseStore.record) moves a purchase that landed on the absorbed customer.
   const outcome = await deps.purchases.record(toPurchase(event.purchase, now), now);
   if (outcome.kind === 'conflict') {
     deps.log?.(`redemption ${event.redemptionId}: order ${event.purchase.orderId} from ${event.purchase.source} was already recorded with other content; the purchase was left as it was`);
@@ -459,8 +474,8 @@ export async function validateCoupon(deps: CouponDeps, rawCode: string, request:
   const bad = malformed(rawCode);
   if (bad) return { code: rawCode, check: { ok: false, ...bad }, coupon: undefined };
   const code = (normalizeCode(rawCode) as { code: CouponCode }).code;
-  const found = await deps.coupons.get(code);
-  const basket: Basket = toBasket(request);
+  const [found, customerId] = await Promise.all([deps.coupons.get(code), currentCustomer(deps, request.customerId)]);
+  const basket: Basket = { ...toBasket(request), customerId };
   return { code, check: validateRedemption({ coupon: found?.value, basket, now }), coupon: found?.value };
 }
 

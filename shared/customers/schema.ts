@@ -48,6 +48,8 @@ export type PostalAddress = z.infer<typeof PostalAddress>;
 /** What a POS, shop or CRM may set on a customer: the contact data and consents journeys need. */
 export const CustomerProfileInput = z.strictObject({
   email: z.email().max(254).optional(),
+  /** The address was confirmed by the customer (double opt-in, a verified account): orders with it may be linked. */
+  emailVerified: z.boolean().optional(),
   phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number such as +4915112345678').optional(),
   pushToken: z.string().trim().min(1).max(4096).optional(),
   firstName: z.string().trim().min(1).max(100).optional(),

@@ -2,6 +2,8 @@ import type { Container } from '@azure/cosmos';
 import { sha256Hex } from '../canonical.js';
 import type { IdempotencyRecord } from '../idempotency.js';
 import type { Purchase } from '../purchases/schema.js';
+import type { MergeConflict } from '../links/merge.js';
+import { mergedCustomer, profileConflicts } from './merge.js';
 import { profileFields, type Customer, type CustomerProfileInput } from './schema.js';
 
 /**
@@ -84,6 +86,35 @@ export class CustomerStore {
         if (code === 412 || code === 409) continue; // someone else wrote in between: read again
         throw error;
       }
+    }
+    throw Object.assign(new Error('too much contention on the customer document'), { code: 503 });
+  }
+
+  /** @param survivorProfile the profile `into` is about to get (a PUT replaces the stored one). */
+  async mergeConflicts(from: string, into: string, survivorProfile?: Record<string, unknown>): Promise<MergeConflict[]> {
+    const [a, b] = await Promise.all([this.get(from), survivorProfile === undefined ? this.get(into) : undefined]);
+    return profileConflicts(a?.customer, survivorProfile ?? b?.customer);
+  }
+
+  /**
+   * Folds customer `from`'s document (profile, scores) into `into`'s, then deletes it. Optimistic on the
+   * survivor's ETag; once `from`'s document is gone there is nothing left to do, so a retry is a no-op.
+   */
+  async absorb(from: string, into: string, now: Date): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const [a, b] = await Promise.all([this.get(from), this.get(into)]);
+      if (!a) return;
+      const merged = mergedCustomer(a.customer, b?.customer, into, now);
+      try {
+        if (b) await this.customers.item(into, into).replace(merged, { accessCondition: { type: 'IfMatch', condition: b.etag! } });
+        else await this.customers.items.create(merged);
+      } catch (error) {
+        const code = (error as { code?: number }).code;
+        if (code === 412 || code === 409) continue;
+        throw error;
+      }
+      await this.customers.item(from, from).delete().catch(ignoreNotFound);
+      return;
     }
     throw Object.assign(new Error('too much contention on the customer document'), { code: 503 });
   }

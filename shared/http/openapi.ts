@@ -153,12 +153,15 @@ function operation(route: DocumentedRoute, method: string) {
       { $ref: '#/components/parameters/CorrelationId' },
       ...(doc.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: h.required, description: h.description, schema: h.schema ? jsonSchema(h.schema) : { type: 'string' } })),
     ],
-    ...(doc.body
+    ...(doc.body && !methodsWithoutBody.has(method)
       ? { requestBody: { required: true, ...(doc.body.description ? { description: doc.body.description } : {}), content: { 'application/json': { schema: jsonSchema(doc.body.schema), example: doc.body.example } } } }
       : {}),
     responses,
   };
 }
+
+/** A route serving GET and POST documents its body on POST only. */
+const methodsWithoutBody = new Set(['GET', 'HEAD', 'DELETE']);
 
 const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 

@@ -28,11 +28,15 @@ export function temporalIssues(input: Pick<PurchaseInput, 'occurredAt'>, now: Da
   return [];
 }
 
-export function toPurchase(input: PurchaseInput, receivedAt: Date): Purchase {
+/**
+ * @param customerId the customer the purchase belongs to when links resolved it to another than the input
+ * names; the content hash stays that of the input, so a replay after a merge is still a replay.
+ */
+export function toPurchase(input: PurchaseInput, receivedAt: Date, customerId: string = input.customerId): Purchase {
   return {
     id: purchaseId(input.source, input.orderId),
-    customerId: input.customerId,
-    bucket: customerBucket(input.customerId),
+    customerId,
+    bucket: customerBucket(customerId),
     orderId: input.orderId,
     source: input.source,
     occurredAt: new Date(input.occurredAt).toISOString(),

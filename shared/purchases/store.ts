@@ -1,6 +1,7 @@
 import type { Container } from '@azure/cosmos';
 import type { CustomerStore } from '../customers/store.js';
 import type { IdempotencyStore } from '../idempotency.js';
+import { customerBucket } from './ingest.js';
 import type { Purchase } from './schema.js';
 
 export type RecordOutcome =
@@ -19,6 +20,12 @@ export class PurchaseStore {
     private readonly purchases: Container,
     private readonly idempotency: IdempotencyStore,
     private readonly customers: CustomerStore,
+    /**
+     * The customer `customerId` was merged into, if it was (shared/links). A merge that starts between the
+     * caller's resolution and this store's write would strand the purchase on the absorbed customer, so the
+     * store asks again after writing and moves what it wrote.
+     */
+    private readonly survivorOf?: (customerId: string) => Promise<string | undefined>,
   ) {}
 
   /**
@@ -40,18 +47,63 @@ export class PurchaseStore {
         return { kind: 'conflict', existingHash: claim.record.contentHash };
       case 'new':
         await this.createOnce(purchase);
-        return { kind: 'created', purchase };
+        return { kind: 'created', purchase: await this.followMerge(purchase) };
       case 'replay': {
         const { resource } = await this.purchases.item(purchase.id, purchase.customerId).read<Purchase>();
         if (resource) return { kind: 'duplicate', purchase: resource };
         await this.createOnce(purchase);
-        return { kind: 'duplicate', purchase };
+        return { kind: 'duplicate', purchase: await this.followMerge(purchase) };
       }
       default: {
         const exhaustive: never = claim;
         return exhaustive;
       }
     }
+  }
+
+  private async followMerge(purchase: Purchase): Promise<Purchase> {
+    const survivor = await this.survivorOf?.(purchase.customerId);
+    return survivor === undefined ? purchase : this.relocate(purchase, survivor);
+  }
+
+  /**
+   * Moves a purchase to another customer's partition: create there (a copy already there is the same
+   * purchase, its id is derived from source and orderId), then delete the original. Safe to repeat and to
+   * run from two places at once (a merge and a writer that saw the merge late).
+   */
+  async relocate(purchase: Purchase, customerId: string): Promise<Purchase> {
+    if (purchase.customerId === customerId) return purchase;
+    const { _rid, _self, _etag, _attachments, _ts, ...rest } = purchase as Purchase & Record<string, unknown>;
+    const moved: Purchase = { ...(rest as Purchase), customerId, bucket: customerBucket(customerId) };
+    await this.createOnce(moved);
+    await this.purchases.item(purchase.id, purchase.customerId).delete().catch((error: { code?: number }) => {
+      if (error.code !== 404) throw error;
+    });
+    return moved;
+  }
+
+  async hasAny(customerId: string): Promise<boolean> {
+    const { resources } = await this.purchases.items
+      .query<{ id: string }>({ query: 'SELECT TOP 1 c.id FROM c WHERE c.customerId = @id', parameters: [{ name: '@id', value: customerId }] }, { partitionKey: customerId })
+      .fetchNext();
+    return resources.length > 0;
+  }
+
+  /** Every purchase of `from` to `into`; repeats until none is left, so purchases written meanwhile move too. */
+  async moveCustomer(from: string, into: string): Promise<number> {
+    let moved = 0;
+    for (let round = 0; round < 100; round++) {
+      const { resources } = await this.purchases.items
+        .query<Purchase>(
+          { query: 'SELECT * FROM c WHERE c.customerId = @id', parameters: [{ name: '@id', value: from }] },
+          { partitionKey: from, maxItemCount: 1000 },
+        )
+        .fetchNext();
+      if (resources.length === 0) return moved;
+      for (const purchase of resources) await this.relocate(purchase, into);
+      moved += resources.length;
+    }
+    throw Object.assign(new Error(`purchases of customer ${from} keep arriving faster than they move`), { code: 503 });
   }
 
   private async createOnce(purchase: Purchase): Promise<void> {

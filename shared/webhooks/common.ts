@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { normalizeCode, type CouponCode } from '../coupons/code.js';
 import { redemptionId } from '../coupons/requests.js';
+import type { CustomerRef } from '../links/schema.js';
 import { PurchaseInput } from '../purchases/schema.js';
 
 export interface DiscountCode {
@@ -11,8 +12,18 @@ export interface DiscountCode {
   amount: number;
 }
 
+/**
+ * Who placed an order, as the shop knows them: the identity the customer is resolved through (shared/links;
+ * `purchase.customerId` is its fallback customer) and the order's e-mail, which may link a new shop account
+ * to a profile that verified that address.
+ */
+export interface OrderIdentity {
+  ref: CustomerRef;
+  email?: string | undefined;
+}
+
 export type WebhookMapping =
-  | { kind: 'purchase'; purchase: PurchaseInput; discountCodes: DiscountCode[] }
+  | { kind: 'purchase'; purchase: PurchaseInput; discountCodes: DiscountCode[]; identity?: OrderIdentity }
   /** A well-formed payload that is deliberately not recorded (answer 200 so the shop stops retrying). */
   | { kind: 'ignored'; reason: IgnoredReason; detail: string }
   /** The payload is not what the topic promises; nothing is stored. */
@@ -42,10 +53,17 @@ export function isoInstant(value: string): string | undefined {
 }
 
 /** Runs the mapped object through the same schema `POST /api/purchases` uses. */
-export function asPurchase(candidate: unknown, discountCodes: DiscountCode[]): WebhookMapping {
+export function asPurchase(candidate: unknown, discountCodes: DiscountCode[], identity?: OrderIdentity): WebhookMapping {
   const parsed = PurchaseInput.safeParse(candidate);
   if (!parsed.success) return { kind: 'invalid', errors: issuesOf(parsed.error) };
-  return { kind: 'purchase', purchase: parsed.data, discountCodes };
+  return { kind: 'purchase', purchase: parsed.data, discountCodes, ...(identity === undefined ? {} : { identity }) };
+}
+
+/** A shop customer number if there is one, else the order's e-mail (a guest). */
+export function orderIdentity(source: 'shopify' | 'shopware', customerNumber: string | undefined, email: string | undefined): OrderIdentity | undefined {
+  if (customerNumber !== undefined) return { ref: { source, externalId: customerNumber }, email };
+  if (email !== undefined) return { ref: { source: 'email', externalId: email.trim().toLowerCase() }, email };
+  return undefined;
 }
 
 export function issuesOf(error: z.ZodError): string[] {

@@ -7,7 +7,9 @@ import { redeemForOrder, rollbackRedemption, type CouponDeps, type OrderRedempti
 import { redemptionId } from '../coupons/requests.js';
 import { temporalIssues, toPurchase } from '../purchases/ingest.js';
 import type { PurchaseInput } from '../purchases/schema.js';
-import type { DiscountCode } from './common.js';
+import { aliasRef } from '../links/schema.js';
+import type { CustomerResolver } from '../links/resolve.js';
+import type { DiscountCode, OrderIdentity } from './common.js';
 import { winbackRedemptions } from './common.js';
 import type { OrderLookup } from './orders.js';
 
@@ -22,6 +24,8 @@ import type { OrderLookup } from './orders.js';
 export interface WebhookDeps {
   coupons: CouponDeps;
   orders: OrderLookup;
+  /** Resolves the order's identity to its customer through the links (one point read). */
+  links: Pick<CustomerResolver, 'forIngest'>;
 }
 
 export type WebhookAnswer =
@@ -35,10 +39,13 @@ async function deduplicated(
   deliveryId: string,
   raw: Uint8Array,
   now: Date,
-  customerId: string,
+  customerId: string | undefined,
   work: () => Promise<Record<string, unknown>>,
 ): Promise<WebhookAnswer> {
-  const claim = await deps.coupons.idempotency.claim(scope, deliveryId, sha256Hex(Buffer.from(raw).toString('base64')), now, { customerId, ttlSeconds: retryKeyTtlSeconds });
+  const claim = await deps.coupons.idempotency.claim(scope, deliveryId, sha256Hex(Buffer.from(raw).toString('base64')), now, {
+    ...(customerId === undefined ? {} : { customerId }),
+    ttlSeconds: retryKeyTtlSeconds,
+  });
   if (claim.kind === 'conflict') return { kind: 'conflict', detail: `delivery ${deliveryId} was seen before with a different body` };
   if (claim.kind === 'replay' && claim.record.response !== undefined) {
     return { kind: 'done', body: claim.record.response.body as Record<string, unknown>, replayed: true };
@@ -46,6 +53,11 @@ async function deduplicated(
   const body = await work();
   await deps.coupons.idempotency.complete(claim.record, { status: 200, body });
   return { kind: 'done', body, replayed: false };
+}
+
+/** The customer an order lands on: through its identity's link, or its customer id (an alias if merged). */
+function resolveOrderCustomer(deps: WebhookDeps, purchase: PurchaseInput, identity: OrderIdentity | undefined, now: Date) {
+  return deps.links.forIngest(identity?.ref ?? aliasRef(purchase.customerId), { occurredAt: purchase.occurredAt, email: identity?.email, now });
 }
 
 /** An order: the purchase, then each winback code among its discount codes as a redemption. */
@@ -57,11 +69,15 @@ export async function ingestOrder(
   purchase: PurchaseInput,
   discountCodes: readonly DiscountCode[],
   now: Date,
+  identity?: OrderIdentity,
 ): Promise<WebhookAnswer> {
   const temporal = temporalIssues(purchase, now);
   if (temporal.length > 0) return { kind: 'invalid', errors: temporal };
-  return deduplicated(deps, scope, deliveryId, raw, now, purchase.customerId, async () => {
-    const recorded = await deps.coupons.purchases.record(toPurchase(purchase, now), now);
+  const customer = await resolveOrderCustomer(deps, purchase, identity, now);
+  const customerId = customer.kind === 'customer' ? customer.customerId : undefined;
+  return deduplicated(deps, scope, deliveryId, raw, now, customerId, async () => {
+    // An identity erased before this order happened: the order is not recorded (a replayed old webhook).
+    const recorded = customerId === undefined ? { kind: 'erased' as const } : await deps.coupons.purchases.record(toPurchase(purchase, now, customerId), now);
     const redemptions: OrderRedemption[] = [];
     for (const r of winbackRedemptions(purchase, discountCodes)) {
       const outcome = await redeemForOrder(deps.coupons, purchase, r.code, r.redemptionId, r.amount, now);
@@ -88,8 +104,10 @@ export async function ingestRefund(
 ): Promise<WebhookAnswer> {
   const originalOrderId = refund.originalOrderId;
   if (originalOrderId === undefined) return { kind: 'invalid', errors: [{ pointer: '/order_id', message: 'missing' }] };
-  return deduplicated(deps, scope, deliveryId, raw, now, refund.customerId, async () => {
-    const recorded = await deps.coupons.purchases.record(toPurchase(refund, now), now);
+  const customer = await resolveOrderCustomer(deps, refund, undefined, now);
+  const customerId = customer.kind === 'customer' ? customer.customerId : undefined;
+  return deduplicated(deps, scope, deliveryId, raw, now, customerId, async () => {
+    const recorded = customerId === undefined ? { kind: 'erased' as const } : await deps.coupons.purchases.record(toPurchase(refund, now, customerId), now);
     const original = await deps.orders.find(refund.source, originalOrderId);
     const refundMinor = toPurchase(refund, now).totalMinor;
     const full = original !== undefined && refundMinor >= original.totalMinor;

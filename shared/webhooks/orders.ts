@@ -17,6 +17,8 @@ export class CosmosOrderLookup implements OrderLookup {
   constructor(
     private readonly idempotency: Container,
     private readonly purchases: Container,
+    /** A merge moves the purchase to the survivor before it re-points the record: look there too. */
+    private readonly survivorOf?: (customerId: string) => Promise<string | undefined>,
   ) {}
 
   async find(source: string, orderId: string): Promise<Purchase | undefined> {
@@ -25,6 +27,10 @@ export class CosmosOrderLookup implements OrderLookup {
     const customerId = resource === undefined ? undefined : IdempotencyRecord.safeParse(resource).data?.customerId;
     if (customerId === undefined) return undefined;
     const { resource: purchase } = await this.purchases.item(purchaseId(source, orderId), customerId).read<Purchase>();
-    return purchase;
+    if (purchase !== undefined) return purchase;
+    const survivor = await this.survivorOf?.(customerId);
+    if (survivor === undefined) return undefined;
+    const { resource: moved } = await this.purchases.item(purchaseId(source, orderId), survivor).read<Purchase>();
+    return moved;
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { foreignId } from '../ids.js';
-import { asPurchase, emailCustomerId, isoInstant, issuesOf, nonEmpty, truncate, type DiscountCode, type WebhookMapping } from './common.js';
+import { fallbackCustomerId } from '../links/schema.js';
+import { asPurchase, isoInstant, issuesOf, nonEmpty, orderIdentity, truncate, type DiscountCode, type OrderIdentity, type WebhookMapping } from './common.js';
 
 /**
  * Shopify `orders/create` and `refunds/create` bodies. The schemas are loose on purpose: Shopify sends
@@ -124,8 +125,8 @@ export function mapShopifyOrder(body: unknown, options: ShopifyMappingOptions = 
   if (nonEmpty(order.cancelled_at) !== undefined) {
     return { kind: 'ignored', reason: 'cancelled', detail: `order was cancelled at ${order.cancelled_at}` };
   }
-  const customerId = shopifyCustomerId(order);
-  if (customerId === undefined) {
+  const identity = shopifyIdentity(order);
+  if (identity === undefined) {
     return { kind: 'ignored', reason: 'no_customer', detail: 'guest order without customer or e-mail cannot be attributed' };
   }
   const occurredAt = isoInstant(order.created_at);
@@ -141,7 +142,7 @@ export function mapShopifyOrder(body: unknown, options: ShopifyMappingOptions = 
     {
       orderId: foreignId(gidNumber(order.admin_graphql_api_id) ?? order.id),
       source: 'shopify',
-      customerId,
+      customerId: fallbackCustomerId(identity.ref),
       occurredAt,
       total: order.total_price,
       currency: order.currency,
@@ -153,15 +154,16 @@ export function mapShopifyOrder(body: unknown, options: ShopifyMappingOptions = 
       couponCodes: discountCodes.map((d) => truncate(d.code, 64)),
     },
     discountCodes,
+    identity,
   );
 }
 
-export function shopifyCustomerId(order: ShopifyOrder): string | undefined {
+/** The Shopify customer (`shopify` identity), else the guest's e-mail; the customerId is its fallback. */
+export function shopifyIdentity(order: ShopifyOrder): OrderIdentity | undefined {
   const customer = order.customer;
   const exact = gidNumber(customer?.admin_graphql_api_id) ?? customer?.id ?? undefined;
-  if (exact !== undefined) return foreignId(exact);
   const email = nonEmpty(customer?.email) ?? nonEmpty(order.email) ?? nonEmpty(order.contact_email);
-  return email === undefined ? undefined : emailCustomerId(email);
+  return orderIdentity('shopify', exact === undefined ? undefined : foreignId(exact), email);
 }
 
 /** The order a refund belongs to: look up its purchase (source `shopify`) before calling `mapShopifyRefund`. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { foreignId } from '../ids.js';
-import { asPurchase, emailCustomerId, isoInstant, issuesOf, nonEmpty, truncate, type DiscountCode, type WebhookMapping } from './common.js';
+import { fallbackCustomerId } from '../links/schema.js';
+import { asPurchase, isoInstant, issuesOf, nonEmpty, orderIdentity, truncate, type DiscountCode, type OrderIdentity, type WebhookMapping } from './common.js';
 
 /**
  * Shopware 6 app webhooks: `{ data: { event, payload }, source: { url, shopId, eventId, appVersion },
@@ -106,8 +107,8 @@ export function mapShopwareOrderPlaced(body: unknown, options: ShopwareMappingOp
   if (order.stateMachineState?.technicalName === 'cancelled') {
     return { kind: 'ignored', reason: 'cancelled', detail: 'order is cancelled' };
   }
-  const customerId = shopwareCustomerId(order);
-  if (customerId === undefined) {
+  const identity = shopwareIdentity(order);
+  if (identity === undefined) {
     return { kind: 'ignored', reason: 'no_customer', detail: 'order without customer number, id or e-mail cannot be attributed' };
   }
   const occurredAt = isoInstant(order.orderDateTime);
@@ -139,7 +140,7 @@ export function mapShopwareOrderPlaced(body: unknown, options: ShopwareMappingOp
     {
       orderId: foreignId(order.id),
       source: 'shopware',
-      customerId,
+      customerId: fallbackCustomerId(identity.ref),
       occurredAt,
       total,
       currency,
@@ -150,14 +151,15 @@ export function mapShopwareOrderPlaced(body: unknown, options: ShopwareMappingOp
       couponCodes: discountCodes.map((d) => truncate(d.code, 64)),
     },
     discountCodes,
+    identity,
   );
 }
 
-export function shopwareCustomerId(order: ShopwareOrder): string | undefined {
+/** The Shopware customer number (`shopware` identity); guests, and orders without a number, by e-mail. */
+export function shopwareIdentity(order: ShopwareOrder): OrderIdentity | undefined {
   const customer = order.orderCustomer;
   const email = nonEmpty(customer?.email);
-  if (customer?.customer?.guest === true && email !== undefined) return emailCustomerId(email);
+  if (customer?.customer?.guest === true && email !== undefined) return orderIdentity('shopware', undefined, email);
   const known = nonEmpty(customer?.customerNumber) ?? nonEmpty(customer?.customerId);
-  if (known !== undefined) return foreignId(known);
-  return email === undefined ? undefined : emailCustomerId(email);
+  return orderIdentity('shopware', known === undefined ? undefined : foreignId(known), email);
 }

@@ -17,6 +17,12 @@ describe('settings', () => {
     expect(settings.cosmosDatabase).toBe('winback');
   });
 
+  it('matches orders to verified e-mails unless LINK_EMAIL_MATCHING is off', () => {
+    expect(loadSettings(base).linkEmailMatching).toBe('verified');
+    expect(loadSettings({ ...base, LINK_EMAIL_MATCHING: 'off' }).linkEmailMatching).toBe('off');
+    expect(() => loadSettings({ ...base, LINK_EMAIL_MATCHING: 'yes' })).toThrow(/LINK_EMAIL_MATCHING: expected verified or off/);
+  });
+
   it('accepts connection strings instead', () => {
     const settings = loadSettings({
       CosmosDB: 'AccountEndpoint=https://localhost:8081/;AccountKey=abc==;',
