@@ -29,7 +29,8 @@ export function normalizeExternalId(source: string, externalId: string): string 
 }
 
 export const CustomerRef = z
-  .strictObject({ source: LinkSource, externalId: CustomerId })
+  // Surrounding blanks are forgiven here (an address pasted from a CRM) and trimmed before the id rule applies.
+  .strictObject({ source: LinkSource, externalId: z.string().trim().pipe(CustomerId) })
   .superRefine((ref, ctx) => {
     if (ref.source === 'email' && !z.email().safeParse(normalizeExternalId('email', ref.externalId)).success) {
       ctx.addIssue({ code: 'custom', path: ['externalId'], message: 'an e-mail address' });

@@ -160,6 +160,7 @@ describe('purchases and customers over HTTP', () => {
     expect(await known.json()).toEqual({
       id: 'CARD-0001',
       hasProfile: false,
+      links: [],
       purchases: { count: 1, firstAt: '2026-11-01T10:15:00.000Z', lastAt: '2026-11-01T10:15:00.000Z' },
     });
     expect((await host.call('/api/customers/CARD-0002')).status).toBe(404);
