@@ -39,6 +39,8 @@ export interface Delivery {
     email?: string;
     phone?: string;
     pushToken?: string;
+    /** Which push service the token belongs to; when absent the push adapter tells APNs tokens (64 hex digits) from FCM. */
+    pushPlatform?: 'fcmv1' | 'apns';
     name?: string;
     address?: { line1: string; line2?: string; postalCode: string; city: string; region?: string; country: string };
   };
