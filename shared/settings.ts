@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { readChannelSettings } from './channels/channel-settings.js';
+import type { ChannelSettings } from './channels/config.js';
 
 /**
  * Every app setting winback reads, validated in one place. In Azure they are app settings (Key Vault references
@@ -28,6 +30,23 @@ export const settingNames = {
   segmentsConfig: 'SEGMENTS_CONFIG',
   shopifySecret: 'SHOPIFY_WEBHOOK_SECRET',
   shopwareSecret: 'SHOPWARE_WEBHOOK_SECRET',
+  // Delivery channels (shared/channels/channel-settings.ts): a channel without its provider uses the outbox.
+  communicationConnection: 'CommunicationServices',
+  communicationEndpoint: 'CommunicationServices__endpoint',
+  communicationClientId: 'CommunicationServices__clientId',
+  emailSender: 'EMAIL_SENDER',
+  emailEngagementTracking: 'EMAIL_ENGAGEMENT_TRACKING',
+  smsSender: 'SMS_SENDER',
+  smsMaxSegments: 'SMS_MAX_SEGMENTS',
+  notificationHubsConnection: 'NOTIFICATION_HUBS_CONNECTION',
+  notificationHubName: 'NOTIFICATION_HUB_NAME',
+  printContainer: 'PRINT_CONTAINER',
+  printSchedule: 'PRINT_SCHEDULE',
+  webhookUrl: 'WEBHOOK_URL',
+  webhookSecret: 'WEBHOOK_SECRET',
+  webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  unsubscribeSecret: 'UNSUBSCRIBE_SECRET',
 } as const;
 
 /** Nightly at 02:00 UTC. */
@@ -97,6 +116,8 @@ export interface Settings {
   segmentsConfig?: string;
   shopifySecret?: string;
   shopwareSecret?: string;
+  /** Providers per delivery channel (absent = outbox), the public URL and the unsubscribe key. */
+  channels: ChannelSettings;
 }
 
 export function parseConnectionString(value: string): Record<string, string> {
@@ -203,6 +224,7 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
     .refine((v) => !v.startsWith('@Microsoft.KeyVault('), 'a resolved secret; the Key Vault reference did not resolve (check the identity has Key Vault Secrets User)');
   const shopifySecret = read(settingNames.shopifySecret, secret);
   const shopwareSecret = read(settingNames.shopwareSecret, secret);
+  const channels = readChannelSettings(settingNames, env, read, problems);
 
   if (problems.length > 0) throw new SettingsError(problems);
   return {
@@ -218,5 +240,6 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
     segmentsConfig,
     shopifySecret,
     shopwareSecret,
+    channels,
   };
 }

@@ -14,6 +14,8 @@ param deploymentContainerName string
 
 @description('Blob container for segment run snapshots (app setting SNAPSHOT_CONTAINER).')
 param snapshotContainerName string
+@description('Blob container of printed-coupon batches; empty = none.')
+param printContainerName string = ''
 
 @description('Snapshots under <container>/segments/<runId>/ older than this are deleted by a lifecycle rule.')
 @minValue(1)
@@ -71,6 +73,16 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 resource snapshotContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: snapshotContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+// The mail house's container for printed coupons (print/<date>.csv and .pdf); give the mail house read access
+// to this container only (a user-delegation SAS or an RBAC role scoped to it).
+resource printContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = if (!empty(printContainerName)) {
+  parent: blobService
+  name: !empty(printContainerName) ? printContainerName : 'unused'
   properties: {
     publicAccess: 'None'
   }

@@ -1,5 +1,5 @@
 import type { BlobStore } from '../storage/blobs.js';
-import { printCsv, planPrintBatch, printCsvPath, printPdfPath, printPendingPrefix, printSkippedPath } from './print.js';
+import { printCsv, planPrintBatch, printCsvPath, printDonePath, printPdfPath, printPendingPrefix, printSkippedPath } from './print.js';
 import { renderLettersPdf } from './print-pdf.js';
 import { renderCsv } from '../segmentation/csv.js';
 
@@ -12,7 +12,7 @@ export interface PrintBatchSummary {
 
 /**
  * Writes one mail-drop day's letters: the CSV and the PDF, and a list of skipped pieces with their reason when
- * there are any. Running it again for the same day writes the same files.
+ * there are any. Running it again for the same day writes the same files; a done marker records the run.
  */
 export async function runPrintBatch(blobs: BlobStore, date: string): Promise<PrintBatchSummary> {
   const names = (await blobs.list(printPendingPrefix(date))).filter((n) => n.endsWith('.json')).sort();
@@ -39,5 +39,32 @@ export async function runPrintBatch(blobs: BlobStore, date: string): Promise<Pri
     await blobs.put(printSkippedPath(date), renderCsv(['messageId', 'customerId', 'reason'], rows), 'text/csv; charset=utf-8');
     files.push(printSkippedPath(date));
   }
-  return { date, printed: plan.printable.length, skipped: plan.skipped.length, files };
+  const summary = { date, printed: plan.printable.length, skipped: plan.skipped.length, files };
+  await blobs.put(printDonePath(date), JSON.stringify(summary), 'application/json');
+  return summary;
+}
+
+/**
+ * The days a print run must work on: every mail-drop day before today (in the retailer's zone) with pieces
+ * and no done marker — so a failed or missed run is caught up by the next one, and today's pieces wait until
+ * the day is complete.
+ */
+export function dueDays(blobNames: string[], today: string): string[] {
+  const pending = new Set<string>();
+  const done = new Set<string>();
+  for (const name of blobNames) {
+    const piece = /^print\/pending\/(\d{4}-\d{2}-\d{2})\//.exec(name);
+    if (piece) pending.add(piece[1]!);
+    const marker = /^print\/(\d{4}-\d{2}-\d{2})\.done\.json$/.exec(name);
+    if (marker) done.add(marker[1]!);
+  }
+  return [...pending].filter((d) => d < today && !done.has(d)).sort();
+}
+
+/** One timer run: prints every due day. */
+export async function runDuePrintBatches(blobs: BlobStore, today: string): Promise<PrintBatchSummary[]> {
+  const days = dueDays(await blobs.list('print/'), today);
+  const summaries: PrintBatchSummary[] = [];
+  for (const day of days) summaries.push(await runPrintBatch(blobs, day));
+  return summaries;
 }

@@ -38,6 +38,7 @@ export const printPendingPrefix = (date: string) => `print/pending/${date}/`;
 export const printCsvPath = (date: string) => `print/${date}.csv`;
 export const printPdfPath = (date: string) => `print/${date}.pdf`;
 export const printSkippedPath = (date: string) => `print/${date}.skipped.csv`;
+export const printDonePath = (date: string) => `print/${date}.done.json`;
 
 /** What is missing for a letter to be deliverable; empty when the address is complete. */
 export function missingAddressFields(name: string | undefined, address: MailPiece['address']): string[] {

@@ -2,7 +2,8 @@ import type { Container } from '@azure/cosmos';
 import { sha256Hex } from '../canonical.js';
 import type { IdempotencyRecord } from '../idempotency.js';
 import type { Purchase } from '../purchases/schema.js';
-import { profileFields, type Customer, type CustomerProfileInput } from './schema.js';
+import { withdrawConsentDecision } from './consent.js';
+import { profileFields, type Channel, type Customer, type CustomerProfileInput } from './schema.js';
 
 /**
  * After an erasure only a tombstone stays: a hash of the id and the time, no personal data. It stops an old
@@ -60,6 +61,29 @@ export class CustomerStore {
       } catch (error) {
         const code = (error as { code?: number }).code;
         if (code === 412 || code === 409) continue; // someone else wrote in between: read again
+        throw error;
+      }
+    }
+    throw Object.assign(new Error('too much contention on the customer document'), { code: 503 });
+  }
+
+  /**
+   * Withdraws one channel's consent (unsubscribe link, SMS STOP), optimistic on the ETag. `unknown` when there is
+   * no such customer (erased, or never more than scores); `unchanged` when it was already withdrawn.
+   */
+  async withdrawConsent(customerId: string, channel: Channel, source: string, now: Date): Promise<'withdrawn' | 'unchanged' | 'unknown'> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const existing = await this.get(customerId);
+      if (!existing || existing.customer.createdAt === undefined) return 'unknown';
+      const decision = withdrawConsentDecision(existing.customer, channel, source, now);
+      if (!decision.changed) return 'unchanged';
+      const customer = { ...existing.customer, consents: decision.consents, updatedAt: now.toISOString() };
+      try {
+        await this.customers.item(customerId, customerId).replace(customer, { accessCondition: { type: 'IfMatch', condition: existing.etag! } });
+        return 'withdrawn';
+      } catch (error) {
+        const code = (error as { code?: number }).code;
+        if (code === 412 || code === 404) continue;
         throw error;
       }
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { missingAddressFields, planPrintBatch, PrintQueueChannel, printCsv } from '../../../shared/channels/print.js';
-import { runPrintBatch } from '../../../shared/channels/print-batch.js';
+import { dueDays, runDuePrintBatches, runPrintBatch } from '../../../shared/channels/print-batch.js';
 import type { BlobStore } from '../../../shared/storage/blobs.js';
 import { delivery, now } from './fixtures.js';
 
@@ -85,14 +85,26 @@ describe('printed coupons', () => {
     expect(again.files.get('print/2026-11-20.pdf')!.content.equals(pdf.content)).toBe(true);
   });
 
-  it('a day without pieces writes nothing', async () => {
+  it('a day without pieces writes no letters, only its done marker', async () => {
     const blobs = new MemoryBlobs();
     expect(await runPrintBatch(blobs, '2026-11-19')).toEqual({ date: '2026-11-19', printed: 0, skipped: 0, files: [] });
-    expect(blobs.files.size).toBe(0);
+    expect([...blobs.files.keys()]).toEqual(['print/2026-11-19.done.json']);
   });
 
   it('CSV cells that a spreadsheet would run as formulas are defused', () => {
     const plan = planPrintBatch([{ messageId: 'm', customerId: 'c', mailDropDate: '2026-11-20', locale: 'en', name: '=HYPERLINK("x")', address: { line1: 'a', postalCode: '1', city: 'c', country: 'DE' }, text: 't', recordedAt: now.toISOString() }]);
     expect(printCsv(plan.printable)).toContain(`"'=HYPERLINK(""x"")"`);
+  });
+
+  it('a run prints every complete day not yet printed, so a missed run is caught up, and never today', async () => {
+    expect(dueDays(['print/pending/2026-11-18/a.json', 'print/pending/2026-11-19/b.json', 'print/2026-11-18.done.json', 'print/pending/2026-11-20/c.json'], '2026-11-20')).toEqual(['2026-11-19']);
+    const blobs = new MemoryBlobs();
+    const channel = new PrintQueueChannel(blobs, 'UTC');
+    await channel.send(delivery({ channel: 'mail', messageId: 'm-18' }), new Date('2026-11-18T10:00:00Z'));
+    await channel.send(delivery({ channel: 'mail', messageId: 'm-19' }), new Date('2026-11-19T10:00:00Z'));
+    await channel.send(delivery({ channel: 'mail', messageId: 'm-20' }), new Date('2026-11-20T08:00:00Z'));
+    expect((await runDuePrintBatches(blobs, '2026-11-20')).map((s) => [s.date, s.printed])).toEqual([['2026-11-18', 1], ['2026-11-19', 1]]);
+    expect(await runDuePrintBatches(blobs, '2026-11-20')).toEqual([]);
+    expect((await runDuePrintBatches(blobs, '2026-11-21')).map((s) => s.date)).toEqual(['2026-11-20']);
   });
 });
