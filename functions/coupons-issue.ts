@@ -4,6 +4,7 @@ import { issueCoupon } from '../shared/coupons/service.js';
 import { queues, serviceBusConnectionName } from '../shared/resources.js';
 import { services } from '../shared/services.js';
 import { issuesOf } from '../shared/webhooks/common.js';
+import { couponIssuedEvents, sendKpiEvents } from '../shared/journeys/kpi.js';
 
 /**
  * coupon-requests → one coupon per requestId. Refusals (budget spent, limit reached, unknown offer…) are
@@ -28,6 +29,7 @@ export async function couponsIssue(message: unknown, context: InvocationContext)
   }
   const { runtime, coupons } = services();
   const outcome = await issueCoupon({ ...coupons, log: (line) => context.warn(line) }, parsed.data, runtime.clock.now());
+  if (outcome.kind !== 'refused') await sendKpiEvents(runtime.bus, couponIssuedEvents(parsed.data, outcome.coupon));
   switch (outcome.kind) {
     case 'issued':
       context.log(`request ${parsed.data.requestId}: issued ${outcome.coupon.code} (offer ${outcome.coupon.offerId})`);

@@ -13,6 +13,14 @@ export const containers = {
   offers: { name: 'offers', partitionKey: '/id' },
   /** Segmentation runs, their shard progress and per-run statistics. */
   segmentRuns: { name: 'segment-runs', partitionKey: '/runId' },
+  /** Journey definitions: the current one (id = journeyId) and every immutable version (`<journeyId>@<n>`). */
+  journeyDefinitions: { name: 'journey-definitions', partitionKey: '/id' },
+  /** Message templates (id = templateId). */
+  templates: { name: 'templates', partitionKey: '/id' },
+  /** Journey enrollments with their history, and one membership document per (customer, journey). */
+  enrollments: { name: 'enrollments', partitionKey: '/customerId' },
+  /** Outbound messages, the suppression list and the frequency-cap ledger of each customer. */
+  messages: { name: 'messages', partitionKey: '/customerId' },
 } as const satisfies Record<string, ContainerSpec>;
 
 export const queues = {
@@ -24,6 +32,12 @@ export const queues = {
   segmentShards: { name: 'segment-shards', maxDeliveryCount: 5, lockDurationSeconds: 300, duplicateDetection: true },
   /** One message per API redemption (messageId = redemptionId): its purchase and its deferred budget delta. */
   redemptionEvents: { name: 'redemption-events', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
+  /** One message per journey step of an enrollment (messageId = enrollment + visit); waits are scheduled messages. */
+  journeySteps: { name: 'journey-steps', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
+  /** Messages to send (messageId derived from enrollment + step), consumed by the dispatcher. */
+  outboundMessages: { name: 'outbound-messages', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
+  /** KPI facts (enrolled, messaged, couponIssued, purchase …), messageId = eventId. */
+  kpiEvents: { name: 'kpi-events', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
 } as const satisfies Record<string, QueueSpec>;
 
 export interface ContainerSpec {

@@ -4,9 +4,16 @@ import { CosmosCouponRepository, CosmosOfferRepository } from './coupons/store.j
 import { CustomerStore } from './customers/store.js';
 import { IdempotencyStore } from './idempotency.js';
 import { PurchaseStore } from './purchases/store.js';
-import { containers } from './resources.js';
+import { containers, queues } from './resources.js';
 import { runtime, type Runtime } from './runtime.js';
 import { CosmosOrderLookup } from './webhooks/orders.js';
+import { purchaseRecordedMessage } from './journeys/events.js';
+import { EnrollmentStore, JourneyStore } from './journeys/store.js';
+import { ContactLedgerStore, MessageStore, SuppressionStore, type MessagesDoc } from './messages/store.js';
+import { CosmosDocumentStore, type Doc } from './storage/documents.js';
+import { TemplateStore } from './templates/store.js';
+import { channelAdapters } from './channels/registry.js';
+import type { ChannelAdapter, MessageChannel } from './messages/contract.js';
 
 /** The stores functions work with, wired to the runtime's Cosmos database once per process. */
 export interface Services {
@@ -18,6 +25,14 @@ export interface Services {
   coupons: CouponDeps;
   /** Finds the purchase a Shopify refund belongs to. */
   orders: CosmosOrderLookup;
+  journeys: JourneyStore;
+  enrollments: EnrollmentStore;
+  templates: TemplateStore;
+  messages: MessageStore;
+  suppressions: SuppressionStore;
+  ledger: ContactLedgerStore;
+  /** The adapter the dispatcher delivers through, per channel (shared/channels/registry.ts). */
+  channels: Map<MessageChannel, ChannelAdapter>;
 }
 
 let cached: { runtime: Runtime; services: Services } | undefined;
@@ -28,15 +43,27 @@ export function services(): Services {
   const idempotency = new IdempotencyStore(rt.container(containers.idempotency.name));
   const couponRepository = new CosmosCouponRepository(rt.container(containers.coupons.name));
   const offerRepository = new CosmosOfferRepository(rt.container(containers.offers.name));
+  const doc = <T extends Doc>(spec: { name: (typeof containers)[keyof typeof containers]['name']; partitionKey: string }) => new CosmosDocumentStore<T>(rt.container(spec.name), spec.partitionKey);
+  const journeys = new JourneyStore(doc(containers.journeyDefinitions));
+  const enrollments = new EnrollmentStore(doc(containers.enrollments));
+  const templates = new TemplateStore(doc(containers.templates));
+  const messageDocs = doc<MessagesDoc>(containers.messages);
+  const messages = new MessageStore(messageDocs);
+  const suppressions = new SuppressionStore(messageDocs);
+  const ledger = new ContactLedgerStore(messageDocs);
   const customers = new CustomerStore(
     rt.container(containers.customers.name),
     rt.container(containers.purchases.name),
     rt.container(containers.idempotency.name),
     async (customerId, anonymousId) => {
       await eraseCustomerCoupons(couponRepository, offerRepository, customerId, anonymousId);
+      await enrollments.eraseCustomer(customerId);
+      await messages.eraseCustomer(customerId);
     },
   );
-  const purchases = new PurchaseStore(rt.container(containers.purchases.name), idempotency, customers);
+  const purchases = new PurchaseStore(rt.container(containers.purchases.name), idempotency, customers, (purchase) =>
+    rt.bus.send(queues.customerEvents.name, purchaseRecordedMessage(purchase)),
+  );
   const coupons: CouponDeps = {
     coupons: couponRepository,
     offers: offerRepository,
@@ -45,6 +72,11 @@ export function services(): Services {
     purchases,
   };
   const orders = new CosmosOrderLookup(rt.container(containers.idempotency.name), rt.container(containers.purchases.name));
-  cached = { runtime: rt, services: { runtime: rt, idempotency, customers, purchases, coupons, orders } };
+  cached = {
+    runtime: rt,
+    services: { runtime: rt, idempotency, customers, purchases, coupons, orders, journeys, enrollments, templates, messages, suppressions, ledger,
+      channels: channelAdapters({ settings: rt.settings, blobs: rt.blobs }),
+    },
+  };
   return cached.services;
 }

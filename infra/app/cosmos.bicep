@@ -67,6 +67,31 @@ var cosmosContainers = [
     // configuration snapshot are only ever read whole.
     excludedPaths: ['/config/*', '/summarize/*', '/score/*', '/models/*', '/cutPoints/*', '/totals/*']
   }
+  {
+    name: 'journey-definitions'
+    partitionKey: '/id'
+    defaultTtl: null
+    excludedPaths: ['/definition/*']
+  }
+  {
+    name: 'templates'
+    partitionKey: '/id'
+    defaultTtl: null
+    excludedPaths: ['/template/*']
+  }
+  {
+    name: 'enrollments'
+    partitionKey: '/customerId'
+    defaultTtl: null
+    // history and completed steps are only read whole, with the enrollment
+    excludedPaths: ['/history/*', '/completedSteps/*']
+  }
+  {
+    name: 'messages'
+    partitionKey: '/customerId'
+    defaultTtl: null
+    excludedPaths: ['/history/*', '/entries/*', '/sends/*']
+  }
 ]
 
 // Cosmos DB Built-in Data Contributor (data plane: read/write items, no account or container management).

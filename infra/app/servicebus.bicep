@@ -40,6 +40,24 @@ var serviceBusQueues = [
     lockDuration: 'PT1M'
     requiresDuplicateDetection: true
   }
+  {
+    name: 'journey-steps'
+    maxDeliveryCount: 10
+    lockDuration: 'PT1M'
+    requiresDuplicateDetection: true
+  }
+  {
+    name: 'outbound-messages'
+    maxDeliveryCount: 10
+    lockDuration: 'PT1M'
+    requiresDuplicateDetection: true
+  }
+  {
+    name: 'kpi-events'
+    maxDeliveryCount: 10
+    lockDuration: 'PT1M'
+    requiresDuplicateDetection: true
+  }
 ]
 
 resource namespace 'Microsoft.ServiceBus/namespaces@2021-11-01' = {

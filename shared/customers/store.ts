@@ -24,8 +24,11 @@ export class CustomerStore {
     private readonly customers: Container,
     private readonly purchases: Container,
     private readonly idempotency: Container,
-    /** Unlinks the customer's coupons (shared/coupons/erasure.ts); optional so the store works on its own. */
-    private readonly eraseCoupons?: (customerId: string, anonymousId: string) => Promise<void>,
+    /**
+     * Erases what other parts keep about the customer: coupons (shared/coupons/erasure.ts), enrollments and
+     * messages; optional so the store works on its own.
+     */
+    private readonly eraseRelated?: (customerId: string, anonymousId: string) => Promise<void>,
   ) {}
 
   async get(customerId: string): Promise<{ customer: Customer; etag?: string } | undefined> {
@@ -126,7 +129,7 @@ export class CustomerStore {
       for (const { id } of page.resources) await this.idempotency.item(id, id).delete().catch(ignoreNotFound);
     }
     // Redeemed coupons stay (campaign KPIs count them) under the tombstone id, which names no one.
-    await this.eraseCoupons?.(customerId, tombstoneId);
+    await this.eraseRelated?.(customerId, tombstoneId);
     return { purchasesDeleted };
   }
 }

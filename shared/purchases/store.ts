@@ -19,6 +19,11 @@ export class PurchaseStore {
     private readonly purchases: Container,
     private readonly idempotency: IdempotencyStore,
     private readonly customers: CustomerStore,
+    /**
+     * Told of every purchase stored or replayed (journeys: `purchase.recorded` on customer-events, whose
+     * message id is the purchase's, so a replay that heals a crash sends the same message).
+     */
+    private readonly onRecorded?: (purchase: Purchase) => Promise<void>,
   ) {}
 
   /**
@@ -40,12 +45,14 @@ export class PurchaseStore {
         return { kind: 'conflict', existingHash: claim.record.contentHash };
       case 'new':
         await this.createOnce(purchase);
+        await this.onRecorded?.(purchase);
         return { kind: 'created', purchase };
       case 'replay': {
         const { resource } = await this.purchases.item(purchase.id, purchase.customerId).read<Purchase>();
-        if (resource) return { kind: 'duplicate', purchase: resource };
-        await this.createOnce(purchase);
-        return { kind: 'duplicate', purchase };
+        const stored = resource ?? purchase;
+        if (!resource) await this.createOnce(purchase);
+        await this.onRecorded?.(stored);
+        return { kind: 'duplicate', purchase: stored };
       }
       default: {
         const exhaustive: never = claim;
