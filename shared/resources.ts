@@ -38,6 +38,8 @@ export const queues = {
   outboundMessages: { name: 'outbound-messages', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
   /** KPI facts (enrolled, messaged, couponIssued, purchase …), messageId = eventId. */
   kpiEvents: { name: 'kpi-events', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
+  /** Provider reports (ACS delivery, engagement, inbound SMS) from Event Grid; messageId = event id. */
+  deliveryEvents: { name: 'delivery-events', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
 } as const satisfies Record<string, QueueSpec>;
 
 export interface ContainerSpec {

@@ -13,6 +13,7 @@ import { ContactLedgerStore, MessageStore, SuppressionStore, type MessagesDoc } 
 import { CosmosDocumentStore, type Doc } from './storage/documents.js';
 import { TemplateStore } from './templates/store.js';
 import { channelAdapters } from './channels/registry.js';
+import { cosmosDeliveryEventDeps, type DeliveryEventDeps } from './channels/delivery-service.js';
 import type { ChannelAdapter, MessageChannel } from './messages/contract.js';
 
 /** The stores functions work with, wired to the runtime's Cosmos database once per process. */
@@ -33,6 +34,8 @@ export interface Services {
   ledger: ContactLedgerStore;
   /** The adapter the dispatcher delivers through, per channel (shared/channels/registry.ts). */
   channels: Map<MessageChannel, ChannelAdapter>;
+  /** Ports of the delivery-events consumer (provider reports → message status, suppression, engagement). */
+  deliveryEvents: DeliveryEventDeps;
 }
 
 let cached: { runtime: Runtime; services: Services } | undefined;
@@ -76,6 +79,14 @@ export function services(): Services {
     runtime: rt,
     services: { runtime: rt, idempotency, customers, purchases, coupons, orders, journeys, enrollments, templates, messages, suppressions, ledger,
       channels: channelAdapters({ settings: rt.settings, blobs: rt.blobs }),
+      deliveryEvents: cosmosDeliveryEventDeps({
+        messages,
+        suppressions,
+        customers,
+        coupons: couponRepository,
+        messagesContainer: rt.container(containers.messages.name),
+        customersContainer: rt.container(containers.customers.name),
+      }),
     },
   };
   return cached.services;

@@ -58,6 +58,12 @@ var serviceBusQueues = [
     lockDuration: 'PT1M'
     requiresDuplicateDetection: true
   }
+  {
+    name: 'delivery-events'
+    maxDeliveryCount: 10
+    lockDuration: 'PT1M'
+    requiresDuplicateDetection: true
+  }
 ]
 
 resource namespace 'Microsoft.ServiceBus/namespaces@2021-11-01' = {
