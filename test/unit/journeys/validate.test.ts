@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { builtinJourneys } from '../../../shared/journeys/defaults.js';
-import { JourneyDefinition, type JourneyDefinitionInput } from '../../../shared/journeys/definition.js';
+import { JourneyDefinition } from '../../../shared/journeys/definition.js';
 import { validateJourney, type JourneyCatalog } from '../../../shared/journeys/validate.js';
 import { builtinTemplates } from '../../../shared/templates/defaults.js';
 import { Template } from '../../../shared/templates/template.js';
@@ -10,7 +10,7 @@ templates.set('cart', Template.parse({ name: 'cart', locales: { en: { subject: '
 const catalog: JourneyCatalog = { template: (id) => templates.get(id), offerExists: (id) => ['winback-default', 'winback-stronger', 'birthday'].includes(id) };
 
 function journey(steps: unknown[], trigger: unknown = { type: 'manual' }): JourneyDefinition {
-  return JourneyDefinition.parse({ name: 'x', trigger, experiment: { arms: [{ name: 'a', steps }] } } satisfies Partial<JourneyDefinitionInput> as unknown);
+  return JourneyDefinition.parse({ name: 'x', trigger, experiment: { arms: [{ name: 'a', steps }] } });
 }
 
 describe('journey definitions: what a schema cannot check', () => {
