@@ -355,6 +355,8 @@ export async function onPurchase(deps: JourneyDeps, purchase: RecordedPurchase, 
   await sendKpiEvents(deps.bus, events);
   const converted: Enrollment[] = [];
   for (const e of enrollments) {
+    // Converted by this very purchase on an earlier delivery: reported again, so follow-ups are not lost.
+    if (e.status === 'converted' && e.history.some((h) => h.event === 'converted' && h.reason.startsWith(`purchase ${purchase.orderId} `))) converted.push(e);
     if (e.status !== 'active') continue;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const found = await deps.enrollments.get(e.customerId, e.id);

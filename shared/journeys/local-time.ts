@@ -33,7 +33,28 @@ function format(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+const slotMs = 15 * 60_000;
+const offsets = new Map<string, number>();
+
+/**
+ * Formatting costs microseconds, so the zone's offset is memoised per 15-minute slot (every real-world offset
+ * change happens on a quarter hour) and the parts are computed from it.
+ */
 export function localParts(at: Date, timeZone: string): LocalParts {
+  const ms = at.getTime();
+  const key = `${timeZone}|${Math.floor(ms / slotMs)}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const p = formatParts(at, timeZone);
+    offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - Math.floor(ms / 60_000) * 60_000;
+    if (offsets.size > 100_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  const local = new Date(Math.floor(ms / 60_000) * 60_000 + offset);
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate(), hour: local.getUTCHours(), minute: local.getUTCMinutes(), weekday: local.getUTCDay() };
+}
+
+function formatParts(at: Date, timeZone: string): LocalParts {
   const parts: Record<string, string> = {};
   for (const p of format(timeZone).formatToParts(at)) parts[p.type] = p.value;
   return {

@@ -45,10 +45,23 @@ function builtinState(journeyId: string): JourneyState | undefined {
   return definition && { journeyId, version: 1, status: 'paused', definition, builtin: true, updatedAt: null };
 }
 
+/**
+ * Every customer event and every step reads journey definitions, so the current ones are kept in memory for
+ * `cacheMs` (real time): a change made on this instance is seen at once, one made on another instance within
+ * that time. Versions never change and are kept for good.
+ */
 export class JourneyStore {
   private readonly versions = new Map<string, JourneyDefinition>();
+  private listed?: { at: number; states: Promise<JourneyState[]> };
 
-  constructor(private readonly docs: DocumentStore<JourneyDocument | JourneyVersionDocument>) {}
+  constructor(
+    private readonly docs: DocumentStore<JourneyDocument | JourneyVersionDocument>,
+    private readonly cacheMs = 10_000,
+  ) {}
+
+  private invalidate(): void {
+    this.listed = undefined;
+  }
 
   private async current(journeyId: string): Promise<Versioned<JourneyDocument> | undefined> {
     const found = await this.docs.get(journeyId, journeyId);
@@ -56,6 +69,10 @@ export class JourneyStore {
   }
 
   async get(journeyId: string): Promise<JourneyState | undefined> {
+    return (await this.list()).find((j) => j.journeyId === journeyId) ?? this.read(journeyId);
+  }
+
+  private async read(journeyId: string): Promise<JourneyState | undefined> {
     const found = await this.current(journeyId);
     if (found) {
       const d = found.value;
@@ -76,6 +93,16 @@ export class JourneyStore {
   }
 
   async list(): Promise<JourneyState[]> {
+    const now = Date.now();
+    if (!this.listed || now - this.listed.at > this.cacheMs) {
+      const states = this.readAll();
+      this.listed = { at: now, states };
+      states.catch(() => this.invalidate());
+    }
+    return this.listed.states;
+  }
+
+  private async readAll(): Promise<JourneyState[]> {
     const stored = (await this.docs.all({ type: 'journey' })) as JourneyDocument[];
     const ids = new Set(stored.map((d) => d.journeyId));
     const states: JourneyState[] = stored.map((d) => ({ journeyId: d.journeyId, version: d.version, status: d.status, definition: d.definition, builtin: false, updatedAt: d.updatedAt }));
@@ -93,7 +120,7 @@ export class JourneyStore {
       const found = await this.current(journeyId);
       const builtin = found ? undefined : builtinState(journeyId);
       const baseHash = found?.value.contentHash ?? (builtin ? contentHash(builtin.definition) : undefined);
-      if (baseHash === hash) return { state: (await this.get(journeyId))!, created: false, changed: false };
+      if (baseHash === hash) return { state: (await this.read(journeyId))!, created: false, changed: false };
       const version = (found?.value.version ?? builtin?.version ?? 0) + 1;
       const versionId = `${journeyId}@${version}`;
       const at = now.toISOString();
@@ -116,6 +143,7 @@ export class JourneyStore {
       };
       const written = found ? await this.docs.replace(journeyId, doc, found.etag) : await this.docs.create(journeyId, doc);
       if (written === 'conflict') continue;
+      this.invalidate();
       return { state: { journeyId, version, status: doc.status, definition, builtin: false, updatedAt: at }, created: !found && !builtin, changed: true };
     }
     throw Object.assign(new Error(`too much contention on journey ${journeyId}`), { code: 503 });
@@ -127,14 +155,20 @@ export class JourneyStore {
       const found = await this.current(journeyId);
       const at = now.toISOString();
       if (found) {
-        if (found.value.status === status) return this.get(journeyId);
-        if ((await this.docs.replace(journeyId, { ...found.value, status, updatedAt: at }, found.etag)) === 'ok') return this.get(journeyId);
+        if (found.value.status === status) return this.read(journeyId);
+        if ((await this.docs.replace(journeyId, { ...found.value, status, updatedAt: at }, found.etag)) === 'ok') {
+          this.invalidate();
+          return this.read(journeyId);
+        }
         continue;
       }
       const builtin = builtinState(journeyId);
       if (!builtin) return undefined;
       const doc: JourneyDocument = { id: journeyId, type: 'journey', journeyId, version: 1, status, definition: builtin.definition, contentHash: contentHash(builtin.definition), createdAt: builtinAt, updatedAt: at };
-      if ((await this.docs.create(journeyId, doc)) === 'ok') return this.get(journeyId);
+      if ((await this.docs.create(journeyId, doc)) === 'ok') {
+        this.invalidate();
+        return this.read(journeyId);
+      }
     }
     throw Object.assign(new Error(`too much contention on journey ${journeyId}`), { code: 503 });
   }

@@ -88,7 +88,8 @@ export async function dispatch(deps: DispatchDeps, request: OutboundRequest, now
 
     if (request.enrollmentId !== undefined) {
       const enrollment = await deps.enrollments.get(request.customerId, request.enrollmentId);
-      if (!enrollment || enrollment.value.status !== 'active') {
+      // A converted or exited enrollment sends nothing more; a completed one still sends its last step's message.
+      if (!enrollment || (enrollment.value.status !== 'active' && enrollment.value.status !== 'completed')) {
         const outcome = await skip(`enrollment_${enrollment?.value.status ?? 'gone'}`);
         if (outcome) return outcome;
         continue;

@@ -119,9 +119,9 @@ export class CosmosDocumentStore<T extends Doc> implements DocumentStore<T> {
   }
 }
 
-/** The same contract in memory, ETags included: for unit tests and the benchmark. */
+/** The same contract in memory, ETags included: for unit tests and the benchmark. Documents are kept as JSON, as Cosmos keeps them. */
 export class MemoryDocumentStore<T extends Doc> implements DocumentStore<T> {
-  private readonly docs = new Map<string, { value: T; etag: string; partitionKey: string }>();
+  private readonly docs = new Map<string, { json: string; etag: string; partitionKey: string }>();
   private counter = 0;
   /** Operations served, for the benchmark's "Cosmos operations per enrollment". */
   operations = 0;
@@ -130,36 +130,34 @@ export class MemoryDocumentStore<T extends Doc> implements DocumentStore<T> {
     return `${partitionKey}\u0000${id}`;
   }
 
-  private copy(value: T): T {
-    return structuredClone(value);
+  private set(partitionKey: string, doc: T) {
+    this.docs.set(this.key(partitionKey, doc.id), { json: JSON.stringify(doc), etag: `e${++this.counter}`, partitionKey });
   }
 
   async get(partitionKey: string, id: string): Promise<Versioned<T> | undefined> {
     this.operations++;
     const found = this.docs.get(this.key(partitionKey, id));
-    return found && { value: this.copy(found.value), etag: found.etag };
+    return found && { value: JSON.parse(found.json) as T, etag: found.etag };
   }
 
   async create(partitionKey: string, doc: T): Promise<WriteOutcome> {
     this.operations++;
-    const key = this.key(partitionKey, doc.id);
-    if (this.docs.has(key)) return 'conflict';
-    this.docs.set(key, { value: this.copy(doc), etag: `e${++this.counter}`, partitionKey });
+    if (this.docs.has(this.key(partitionKey, doc.id))) return 'conflict';
+    this.set(partitionKey, doc);
     return 'ok';
   }
 
   async replace(partitionKey: string, doc: T, etag: string): Promise<WriteOutcome> {
     this.operations++;
-    const key = this.key(partitionKey, doc.id);
-    const found = this.docs.get(key);
+    const found = this.docs.get(this.key(partitionKey, doc.id));
     if (!found || found.etag !== etag) return 'conflict';
-    this.docs.set(key, { value: this.copy(doc), etag: `e${++this.counter}`, partitionKey });
+    this.set(partitionKey, doc);
     return 'ok';
   }
 
   async upsert(partitionKey: string, doc: T): Promise<void> {
     this.operations++;
-    this.docs.set(this.key(partitionKey, doc.id), { value: this.copy(doc), etag: `e${++this.counter}`, partitionKey });
+    this.set(partitionKey, doc);
   }
 
   async delete(partitionKey: string, id: string): Promise<void> {
@@ -169,12 +167,12 @@ export class MemoryDocumentStore<T extends Doc> implements DocumentStore<T> {
 
   async inPartition(partitionKey: string, filter: Record<string, string | number | boolean> = {}): Promise<T[]> {
     this.operations++;
-    return [...this.docs.values()].filter((d) => d.partitionKey === partitionKey && matches(d.value, filter)).map((d) => this.copy(d.value));
+    return [...this.docs.values()].filter((d) => d.partitionKey === partitionKey).map((d) => JSON.parse(d.json) as T).filter((doc) => matches(doc, filter));
   }
 
   async all(filter: Record<string, string | number | boolean> = {}): Promise<T[]> {
     this.operations++;
-    return [...this.docs.values()].filter((d) => matches(d.value, filter)).map((d) => this.copy(d.value));
+    return [...this.docs.values()].map((d) => JSON.parse(d.json) as T).filter((doc) => matches(doc, filter));
   }
 
   size(): number {
