@@ -3,6 +3,7 @@ import { DayClock, formatDay } from '../shared/analytics/days.js';
 import { runDuePrintBatches } from '../shared/channels/print-batch.js';
 import { settingNames } from '../shared/settings.js';
 import { runtime } from '../shared/runtime.js';
+import { services } from '../shared/services.js';
 import { AzureBlobStore } from '../shared/storage/blobs.js';
 
 /**
@@ -17,7 +18,10 @@ export async function printBatch(_timer: Timer, context: InvocationContext): Pro
     return;
   }
   const today = formatDay(new DayClock(rt.settings.retailerTimeZone).dayOfMs(rt.clock.now().getTime()));
-  const summaries = await runDuePrintBatches(new AzureBlobStore(rt.settings.storage, mail.container), today);
+  const { customers } = services();
+  const summaries = await runDuePrintBatches(new AzureBlobStore(rt.settings.storage, mail.container), today, {
+    isErased: async (customerId) => (await customers.tombstone(customerId)) !== undefined,
+  });
   if (summaries.length === 0) context.log('print-batch: no mail-drop day to print');
   for (const s of summaries) {
     const line = `print-batch ${s.date}: ${s.printed} letters printed, ${s.skipped} skipped (${s.files.join(', ') || 'no files'})`;

@@ -14,7 +14,12 @@ export interface PrintBatchSummary {
  * Writes one mail-drop day's letters: the CSV and the PDF, and a list of skipped pieces with their reason when
  * there are any. Running it again for the same day writes the same files; a done marker records the run.
  */
-export async function runPrintBatch(blobs: BlobStore, date: string): Promise<PrintBatchSummary> {
+export interface PrintBatchDeps {
+  /** A customer erased since the send gets no letter (and the mail house never sees the address). */
+  isErased(customerId: string): Promise<boolean>;
+}
+
+export async function runPrintBatch(blobs: BlobStore, date: string, deps: PrintBatchDeps): Promise<PrintBatchSummary> {
   const names = (await blobs.list(printPendingPrefix(date))).filter((n) => n.endsWith('.json')).sort();
   const raw: unknown[] = [];
   for (const name of names) {
@@ -27,6 +32,9 @@ export async function runPrintBatch(blobs: BlobStore, date: string): Promise<Pri
     }
   }
   const plan = planPrintBatch(raw);
+  const erased = await Promise.all(plan.printable.map((p) => deps.isErased(p.customerId)));
+  plan.skipped.push(...plan.printable.filter((_, i) => erased[i]).map((p) => ({ messageId: p.messageId, customerId: p.customerId, reason: 'customer_erased' })));
+  plan.printable = plan.printable.filter((_, i) => !erased[i]);
   const files: string[] = [];
   if (plan.printable.length > 0) {
     await blobs.put(printCsvPath(date), printCsv(plan.printable), 'text/csv; charset=utf-8');
@@ -62,9 +70,9 @@ export function dueDays(blobNames: string[], today: string): string[] {
 }
 
 /** One timer run: prints every due day. */
-export async function runDuePrintBatches(blobs: BlobStore, today: string): Promise<PrintBatchSummary[]> {
+export async function runDuePrintBatches(blobs: BlobStore, today: string, deps: PrintBatchDeps): Promise<PrintBatchSummary[]> {
   const days = dueDays(await blobs.list('print/'), today);
   const summaries: PrintBatchSummary[] = [];
-  for (const day of days) summaries.push(await runPrintBatch(blobs, day));
+  for (const day of days) summaries.push(await runPrintBatch(blobs, day, deps));
   return summaries;
 }

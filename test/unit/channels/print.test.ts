@@ -17,6 +17,8 @@ class MemoryBlobs implements BlobStore {
   }
 }
 
+const kept = { isErased: async () => false };
+
 describe('printed coupons', () => {
   it('names what an incomplete address lacks', () => {
     expect(missingAddressFields('Anna', { line1: 'Hauptstraße 5', postalCode: '10115', city: 'Berlin', country: 'DE' })).toEqual([]);
@@ -60,7 +62,7 @@ describe('printed coupons', () => {
     // A piece stored before a profile lost its address (or edited by hand) is skipped, not printed.
     await blobs.put('print/pending/2026-11-20/m-broken.json', JSON.stringify({ messageId: 'm-broken', customerId: 'c-3', mailDropDate: '2026-11-20', locale: 'de', name: 'X', address: { line1: 'Weg 1' }, text: 't', recordedAt: now.toISOString() }), 'application/json');
 
-    const summary = await runPrintBatch(blobs, '2026-11-20');
+    const summary = await runPrintBatch(blobs, '2026-11-20', kept);
     expect(summary).toEqual({ date: '2026-11-20', printed: 2, skipped: 1, files: ['print/2026-11-20.csv', 'print/2026-11-20.pdf', 'print/2026-11-20.skipped.csv'] });
 
     const csv = (await blobs.get('print/2026-11-20.csv'))!.toString('utf8').split('\r\n');
@@ -81,13 +83,13 @@ describe('printed coupons', () => {
     // A rerun of the day writes the same CSV and PDF.
     const again = new MemoryBlobs();
     for (const [k, v] of blobs.files) if (k.startsWith('print/pending/')) again.files.set(k, v);
-    await runPrintBatch(again, '2026-11-20');
+    await runPrintBatch(again, '2026-11-20', kept);
     expect(again.files.get('print/2026-11-20.pdf')!.content.equals(pdf.content)).toBe(true);
   });
 
   it('a day without pieces writes no letters, only its done marker', async () => {
     const blobs = new MemoryBlobs();
-    expect(await runPrintBatch(blobs, '2026-11-19')).toEqual({ date: '2026-11-19', printed: 0, skipped: 0, files: [] });
+    expect(await runPrintBatch(blobs, '2026-11-19', kept)).toEqual({ date: '2026-11-19', printed: 0, skipped: 0, files: [] });
     expect([...blobs.files.keys()]).toEqual(['print/2026-11-19.done.json']);
   });
 
@@ -103,8 +105,19 @@ describe('printed coupons', () => {
     await channel.send(delivery({ channel: 'mail', messageId: 'm-18' }), new Date('2026-11-18T10:00:00Z'));
     await channel.send(delivery({ channel: 'mail', messageId: 'm-19' }), new Date('2026-11-19T10:00:00Z'));
     await channel.send(delivery({ channel: 'mail', messageId: 'm-20' }), new Date('2026-11-20T08:00:00Z'));
-    expect((await runDuePrintBatches(blobs, '2026-11-20')).map((s) => [s.date, s.printed])).toEqual([['2026-11-18', 1], ['2026-11-19', 1]]);
-    expect(await runDuePrintBatches(blobs, '2026-11-20')).toEqual([]);
-    expect((await runDuePrintBatches(blobs, '2026-11-21')).map((s) => s.date)).toEqual(['2026-11-20']);
+    expect((await runDuePrintBatches(blobs, '2026-11-20', kept)).map((s) => [s.date, s.printed])).toEqual([['2026-11-18', 1], ['2026-11-19', 1]]);
+    expect(await runDuePrintBatches(blobs, '2026-11-20', kept)).toEqual([]);
+    expect((await runDuePrintBatches(blobs, '2026-11-21', kept)).map((s) => s.date)).toEqual(['2026-11-20']);
+  });
+
+  it('a customer erased since the send gets no letter', async () => {
+    const blobs = new MemoryBlobs();
+    const channel = new PrintQueueChannel(blobs, 'UTC');
+    await channel.send(delivery({ channel: 'mail', messageId: 'm-kept' }), now);
+    await channel.send(delivery({ channel: 'mail', messageId: 'm-gone', customerId: 'c-gone' }), now);
+    const summary = await runPrintBatch(blobs, '2026-11-20', { isErased: async (id) => id === 'c-gone' });
+    expect(summary).toMatchObject({ printed: 1, skipped: 1 });
+    expect((await blobs.get('print/2026-11-20.csv'))!.toString()).not.toContain('c-gone');
+    expect((await blobs.get('print/2026-11-20.skipped.csv'))!.toString()).toContain('m-gone,c-gone,customer_erased');
   });
 });
