@@ -146,3 +146,28 @@ export class CosmosCustomerEngagementWriter implements CustomerEngagementWriter 
     }
   }
 }
+
+/** `GET /api/customers/{id}/engagement`: the rates and what each recent message got (delivered, opened, clicked). */
+export function engagementView(doc: EngagementDocument | undefined, fields: CustomerEngagementFields) {
+  const messages = Object.entries(doc?.messages ?? {})
+    .map(([messageId, m]) => ({
+      messageId,
+      channel: m.channel,
+      deliveredAt: m.deliveredAt ?? null,
+      openedAt: m.openedAt ?? null,
+      clickedAt: m.clickedAt ?? null,
+      clicks: m.clicks,
+      ...(m.lastClickUrl ? { lastClickUrl: m.lastClickUrl } : {}),
+    }))
+    .sort((a, b) => (a.messageId < b.messageId ? -1 : 1));
+  return {
+    engagementRate: fields.engagementRate,
+    couponRedemptionRate: fields.couponRedemptionRate,
+    messagesDelivered: fields.messagesDelivered,
+    messagesEngaged: fields.messagesEngaged,
+    couponsReceived: fields.couponsReceived,
+    couponsRedeemed: fields.couponsRedeemed,
+    computedAt: fields.computedAt,
+    messages,
+  };
+}

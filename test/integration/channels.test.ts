@@ -210,6 +210,27 @@ describe('channels: one journey run through every provider, against the stand-in
     expect(await problem.json()).toMatchObject({ errors: [{ pointer: '/query/token' }] });
   });
 
+  it('delivery and open reports are recorded per message and give the customer an engagement rate', async () => {
+    const [email] = await messages('ch-1');
+    const post = (id: string, eventType: string, data: Record<string, unknown>) =>
+      host.call('/admin/local/queues/delivery-events/messages', { method: 'POST', json: { messageId: id, body: { id, eventType: `Microsoft.Communication.${eventType}`, eventTime: '2026-11-05T04:06:00Z', data } } });
+    const operation = operationIdFor(email!.messageId);
+    expect((await post('evt-d1', 'EmailDeliveryReportReceived', { messageId: operation, recipient: 'anna@example.com', status: 'Delivered' })).status).toBe(202);
+    expect((await post('evt-o1', 'EmailEngagementTrackingReportReceived', { messageId: operation, engagementType: 'view', userActionTimestamp: '2026-11-05T04:07:00Z' })).status).toBe(202);
+    await waitIdle(host);
+    expect((await messages('ch-1'))[0]).toMatchObject({ status: 'delivered' });
+    const engagement = await json<Record<string, unknown>>('/api/customers/ch-1/engagement');
+    expect(engagement).toMatchObject({
+      engagementRate: 1,
+      couponRedemptionRate: 0,
+      messagesDelivered: 1,
+      couponsReceived: 1,
+      messages: [{ messageId: email!.messageId, channel: 'email', deliveredAt: '2026-11-05T04:06:00Z', openedAt: '2026-11-05T04:07:00Z', clickedAt: null }],
+    });
+    // The copy on the customer document is what segment rules read.
+    expect(await json('/api/customers/ch-1')).toMatchObject({ engagement: { engagementRate: 1, couponRedemptionRate: 0, version: 2 } });
+  });
+
   it('a 503 from e-mail is retried and sent once; a 400 fails without retry', async () => {
     await clockTo('2026-11-05T09:00:00.000Z');
     await putCustomer('ch-2', 'bert@example.com');
