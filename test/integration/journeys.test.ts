@@ -131,6 +131,22 @@ describe('winback-default end to end on the virtual clock', () => {
     expect(await coupons(anna)).toHaveLength(1);
   });
 
+  it('every step message delivered again, three times, changes nothing', async () => {
+    const before = { messages: await messages(anna), coupons: await coupons(anna), outbox: await outbox(), journeys: await journeys(anna) };
+    const { enrollmentId } = (await journeys(anna))[0] as Enrollment & { enrollmentId: string };
+    for (let copy = 0; copy < 3; copy++) {
+      for (let visit = 1; visit <= 6; visit++) {
+        const sent = await host.call('/admin/local/queues/journey-steps/messages', { method: 'POST', json: { messageId: `again-${copy}-${visit}`, body: { enrollmentId, customerId: anna, visit } } });
+        expect(sent.status).toBe(202);
+      }
+    }
+    await waitIdle(host);
+    expect(await messages(anna)).toEqual(before.messages);
+    expect(await coupons(anna)).toEqual(before.coupons);
+    expect(await outbox()).toEqual(before.outbox);
+    expect(await journeys(anna)).toEqual(before.journeys);
+  });
+
   it('day 21: a stronger coupon; day 60 without a purchase: dormant', async () => {
     await clockTo('2026-11-23T09:00:00.000Z');
     const all = await messages(anna);
