@@ -65,7 +65,7 @@ function insertBeforeBodyEnd(html: string, addition: string): string {
 export interface EmailChannelDeps {
   /** Unsubscribe URL for a customer and channel, when the delivery does not bring one. */
   unsubscribeUrl: (customerId: string, channel: 'email') => string;
-  /** Overrides the SDK client (tests pass a stand-in endpoint through the config instead). */
+  /** How long a send may take before it counts as a transient failure (default 30 s). */
   timeoutMs?: number;
 }
 

@@ -12,7 +12,7 @@ export interface PrintBatchSummary {
 
 /**
  * Writes one mail-drop day's letters: the CSV and the PDF, and a list of skipped pieces with their reason when
- * there are any. Running it again for the same day writes the same files; a done marker records the run.
+ * there are any. Running it again for the same day writes the same letters again; a done marker records the run.
  */
 export interface PrintBatchDeps {
   /** A customer erased since the send gets no letter (and the mail house never sees the address). */

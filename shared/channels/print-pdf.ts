@@ -16,7 +16,7 @@ export async function renderLettersPdf(pieces: MailPiece[], options: { title: st
     size: 'A4',
     autoFirstPage: false,
     margins: { top: mm(20), bottom: mm(20), left: mm(25), right: mm(20) },
-    // Fixed metadata: the same pieces give the same file, so a rerun of a print day is recognisably identical.
+    // Metadata from the print day, not the clock: a rerun of a day carries the same dates and document id.
     info: { Title: options.title, Producer: 'winback', Creator: 'winback print batch', CreationDate: options.createdAt, ModDate: options.createdAt },
   });
   const chunks: Buffer[] = [];

@@ -23,8 +23,24 @@ export interface ChannelAdapterDeps {
  */
 export function channelAdapters(deps: ChannelAdapterDeps): Map<MessageChannel, ChannelAdapter> {
   const adapters = new Map<MessageChannel, ChannelAdapter>();
-  for (const channel of MessageChannel.options) adapters.set(channel, providerAdapter(channel, deps) ?? new OutboxChannel(channel, deps.blobs));
+  const links = deps.settings.channels.publicBaseUrl && deps.settings.channels.unsubscribeSecret ? unsubscribeLinks(deps.settings.channels) : undefined;
+  for (const channel of MessageChannel.options) {
+    const adapter = providerAdapter(channel, deps) ?? new OutboxChannel(channel, deps.blobs);
+    adapters.set(channel, links && channel !== 'webhook' ? withUnsubscribeUrl(adapter, channel, links) : adapter);
+  }
   return adapters;
+}
+
+/**
+ * Every delivery to a person carries its unsubscribe URL (the outbox shows it too, so a link from `npm start`
+ * can be tried); a webhook's receiver decides its own channels, so it gets none.
+ */
+function withUnsubscribeUrl(adapter: ChannelAdapter, channel: Exclude<MessageChannel, 'webhook'>, links: ReturnType<typeof unsubscribeLinks>): ChannelAdapter {
+  return {
+    channel: adapter.channel,
+    provider: adapter.provider,
+    send: (delivery, now) => adapter.send(delivery.unsubscribeUrl ? delivery : { ...delivery, unsubscribeUrl: links(delivery.customerId, channel) }, now),
+  };
 }
 
 function providerAdapter(channel: MessageChannel, deps: ChannelAdapterDeps): ChannelAdapter | undefined {

@@ -107,3 +107,17 @@ describe('channel settings', () => {
     expect(settings.channels.sms).toMatchObject({ sender: '+4915112345678', maxSegments: 3 });
   });
 });
+
+describe('unsubscribe links on every delivery to a person', () => {
+  it('the registry adds the customer’s link for the channel when the delivery has none; a webhook gets none', async () => {
+    const settings = loadSettings({ ...base, PUBLIC_BASE_URL: 'https://w.example', UNSUBSCRIBE_SECRET: 'z'.repeat(40) });
+    const stored: { path: string; body: { unsubscribeUrl?: string } }[] = [];
+    const blobs: BlobStore = { put: async (path, content) => void stored.push({ path, body: JSON.parse(String(content)) }), get: async () => undefined, list: async () => [] };
+    const adapters = channelAdapters({ settings, blobs });
+    const delivery = (channel: 'sms' | 'webhook') => ({ messageId: `m-${channel}`, customerId: 'c-7', channel, templateId: 't', to: {}, parts: { locale: 'de', text: 'x' }, variables: {} });
+    await adapters.get('sms')!.send(delivery('sms'), new Date('2026-11-20T10:00:00Z'));
+    await adapters.get('webhook')!.send(delivery('webhook'), new Date('2026-11-20T10:00:00Z'));
+    expect(stored[0]!.body.unsubscribeUrl).toMatch(/^https:\/\/w\.example\/api\/unsubscribe\?token=v1\.Yy03\.sms\./);
+    expect(stored[1]!.body.unsubscribeUrl).toBeUndefined();
+  });
+});
