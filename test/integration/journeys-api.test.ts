@@ -81,6 +81,14 @@ describe('journeys, templates, events and enrollments over HTTP', () => {
     expect(messages.items).toEqual([expect.objectContaining({ status: 'sent', template: 'cart-nudge', journeyId: 'cart', stepId: 'nudge', sentAt: '2026-11-04T11:00:00.000Z' })]);
   });
 
+  it('a malformed step message is dead-lettered with its reason, not dropped silently', async () => {
+    expect((await post('/admin/local/queues/journey-steps/messages', { messageId: 'poison-1', body: { enrollmentId: 'e_x' } })).status).toBe(202);
+    await waitIdle(host);
+    const dead = (await (await host.call('/admin/local/queues/journey-steps/deadletters')).json()) as { messageId: string; deliveryCount: number; deadLetterErrorDescription: string }[];
+    expect(dead).toEqual([expect.objectContaining({ messageId: 'poison-1', deliveryCount: 10 })]);
+    expect(dead[0]!.deadLetterErrorDescription).toMatch(/poison journey step: (customerId|visit)/);
+  });
+
   it('POST /api/journeys/{id}/enrollments enrolls a list now (202 with the count), at most once per campaign', async () => {
     const tooMany = await post('/api/journeys/cart/enrollments', { customerIds: Array.from({ length: 10_001 }, (_, i) => `x-${i}`) });
     expect(tooMany.status).toBe(400);
