@@ -6,6 +6,7 @@ import { decodeMessage } from '../shared/messaging/decode.js';
 import { queues, serviceBusConnectionName } from '../shared/resources.js';
 import { logger, messageCorrelationId } from '../shared/log.js';
 import { services } from '../shared/services.js';
+import { couponIssuedEvents, sendKpiEvents } from '../shared/journeys/kpi.js';
 
 /**
  * coupon-requests → one coupon per requestId. Refusals (budget spent, limit reached, unknown offer…) are
@@ -20,6 +21,7 @@ export async function couponsIssue(message: unknown, context: InvocationContext)
   const { requestId, customerId, journeyId, offerId } = request;
   const log = logger(context, { correlationId: messageCorrelationId(context), requestId, customerId, journeyId, offerId });
   const outcome = await issueCoupon({ ...coupons, log: (line) => log.warn('coupon.warning', { detail: line }) }, request, runtime.clock.now());
+  if (outcome.kind !== 'refused') await sendKpiEvents(runtime.bus, couponIssuedEvents(request, outcome.coupon));
   switch (outcome.kind) {
     case 'issued':
       log.info('coupon.issued', { code: outcome.coupon.code });

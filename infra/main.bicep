@@ -98,12 +98,34 @@ param enableNotificationHubs bool = false
 @allowed(['Free', 'Basic', 'Standard'])
 param notificationHubsSku string = 'Free'
 
+// ---- Delivery channels (README, "Switching channels on"); each stays on the outbox until configured ----
+@description('E-mail open/click tracking (ACS engagement tracking); a consent decision, off by default.')
+param emailEngagementTracking bool = false
+@description('App setting SMS_SENDER: a number, short code or alphanumeric sender id the ACS resource owns. Empty = SMS on the outbox.')
+param smsSender string = ''
+@description('App setting SMS_MAX_SEGMENTS: an SMS template longer than this fails its check.')
+@minValue(1)
+@maxValue(10)
+param smsMaxSegments int = 2
+@description('App setting PRINT_CONTAINER: blob container for the mail house (print/<date>.csv and .pdf). Empty = letters on the outbox.')
+param printContainerName string = ''
+@description('App setting PRINT_SCHEDULE: NCRONTAB (UTC) of the daily print batch.')
+param printSchedule string = '0 0 4 * * *'
+@description('App setting WEBHOOK_URL: an ESP or CRM endpoint that receives signed messages. Empty = webhook channel on the outbox.')
+param webhookUrl string = ''
+@minValue(1000)
+@maxValue(60000)
+param webhookTimeoutMs int = 10000
+
 var tags = { 'azd-env-name': environmentName, application: 'winback' }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var appName = !empty(functionAppName) ? functionAppName : 'func-winback-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(toLower(appName), 32)}-${take(uniqueString(appName, resourceToken), 7)}'
 var shopifySecretName = 'shopify-webhook-secret'
 var shopwareSecretName = 'shopware-webhook-secret'
+var unsubscribeSecretName = 'unsubscribe-secret'
+var notificationHubsSecretName = 'notification-hubs-connection'
+var webhookSecretName = 'webhook-secret'
 var dataAccessPrincipalId = grantPrincipalDataAccess ? principalId : ''
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -158,6 +180,7 @@ module storage 'app/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     snapshotContainerName: snapshotContainerName
     snapshotRetentionDays: snapshotRetentionDays
+    printContainerName: printContainerName
   }
 }
 
@@ -251,6 +274,19 @@ module api 'app/api.bicep' = {
     retailerTimeZone: retailerTimeZone
     shopifySecretName: shopifySecretName
     shopwareSecretName: shopwareSecretName
+    communicationEndpoint: enableCommunicationServices ? communication!.outputs.endpoint : ''
+    emailSenderAddress: enableCommunicationServices ? 'DoNotReply@${communication!.outputs.senderDomain}' : ''
+    emailEngagementTracking: emailEngagementTracking
+    smsSender: enableCommunicationServices ? smsSender : ''
+    smsMaxSegments: smsMaxSegments
+    notificationHubName: enableNotificationHubs ? notificationHubs!.outputs.hubName : ''
+    printContainerName: printContainerName
+    printSchedule: printSchedule
+    webhookUrl: webhookUrl
+    webhookTimeoutMs: webhookTimeoutMs
+    unsubscribeSecretName: unsubscribeSecretName
+    notificationHubsSecretName: notificationHubsSecretName
+    webhookSecretName: webhookSecretName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
   }
@@ -267,6 +303,9 @@ module communication 'app/communication.bicep' = if (enableCommunicationServices
     emailServiceName: 'ecs-winback-${resourceToken}'
     tags: tags
     dataLocation: communicationDataLocation
+    userEngagementTracking: emailEngagementTracking
+    serviceBusNamespaceName: serviceBus.outputs.name
+    appPrincipalId: identity.outputs.principalId
   }
 }
 
@@ -302,3 +341,7 @@ output SHOPIFY_WEBHOOK_SECRET_NAME string = shopifySecretName
 output SHOPWARE_WEBHOOK_SECRET_NAME string = shopwareSecretName
 output COMMUNICATION_SERVICES_ENDPOINT string = enableCommunicationServices ? communication!.outputs.endpoint : ''
 output NOTIFICATION_HUBS_NAMESPACE string = enableNotificationHubs ? notificationHubs!.outputs.namespaceName : ''
+output NOTIFICATION_HUB_NAME string = enableNotificationHubs ? notificationHubs!.outputs.hubName : ''
+output UNSUBSCRIBE_SECRET_NAME string = unsubscribeSecretName
+output NOTIFICATION_HUBS_SECRET_NAME string = notificationHubsSecretName
+output WEBHOOK_SECRET_NAME string = webhookSecretName

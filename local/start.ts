@@ -13,7 +13,10 @@ import { containers, queues } from '../shared/resources.js';
 import { configureRuntime, runtime } from '../shared/runtime.js';
 import { triggerExample } from '../shared/http/openapi.js';
 import { SettingsError, settingNames } from '../shared/settings.js';
+import { defaultPrintSchedule } from '../shared/channels/channel-settings.js';
+import { channelAdapters, describeChannels } from '../shared/channels/registry.js';
 import { AzuriteError, startAzurite } from './azurite.js';
+import { applyLocalChannelDefaults } from './channels.js';
 import { localCosmosClientOptions } from './cosmos/client-options.js';
 import { CosmosEmulatorError, ensureDatabase, startCosmosEmulator } from './cosmos/emulator.js';
 import { installFunctionsCore, registry } from './functions-core.js';
@@ -212,11 +215,13 @@ export async function start(options: StartOptions) {
     delete process.env[settingNames.storageBlobUri];
     delete process.env[settingNames.serviceBusConnection];
     delete process.env[settingNames.serviceBusNamespace];
+    applyLocalChannelDefaults(options.dataDir, options.port);
     configureRuntime({ clock, bus, cosmosClientOptions: localCosmosClientOptions(cosmos.endpoint, cosmos.key) });
     const { settings } = runtime(); // validates every setting now, so a bad one stops startup with its name
     // Binding expressions such as %SEGMENTS_SCHEDULE% resolve from app settings; Bicep and
     // local.settings.example.json set them, and here their defaults stand in when the user set nothing.
     process.env[settingNames.segmentsSchedule] ??= settings.segmentsSchedule;
+    process.env[settingNames.printSchedule] ??= settings.channels.mail?.schedule ?? defaultPrintSchedule;
 
     installFunctionsCore();
     const packageJson = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { main: string };
@@ -247,6 +252,7 @@ export async function start(options: StartOptions) {
     console.log(`\n  Function key (x-functions-key or ?code=): ${key.key}${key.generated ? '  (generated; set WINBACK_FUNCTION_KEY to choose one)' : ''}`);
     console.log(`  Cosmos DB emulator: ${cosmos.endpoint}   Azurite blob: ${azurite.blobEndpoint}   Service Bus: local transport`);
     console.log(`  Clock: ${virtualClock ? `virtual, at ${clock.now().toISOString()}` : 'system'}`);
+    console.log(`  Channels: ${describeChannels(channelAdapters({ settings, blobs: runtime().blobs })).join(' · ')}`);
     console.log(`  Data: ${options.dataDir}${options.fresh ? ' (started fresh)' : ''}`);
     console.log(`  Press Ctrl-C to stop.\n`);
     if (options.readyJson) {

@@ -24,6 +24,14 @@ export const containers = {
    * counters change in one transactional batch.
    */
   kpis: { name: 'kpis', partitionKey: '/journeyId' },
+  /** Journey definitions: the current one (id = journeyId) and every immutable version (`<journeyId>@<n>`). */
+  journeyDefinitions: { name: 'journey-definitions', partitionKey: '/id' },
+  /** Message templates (id = templateId). */
+  templates: { name: 'templates', partitionKey: '/id' },
+  /** Journey enrollments with their history, and one membership document per (customer, journey). */
+  enrollments: { name: 'enrollments', partitionKey: '/customerId' },
+  /** Outbound messages, the suppression list and the frequency-cap ledger of each customer. */
+  messages: { name: 'messages', partitionKey: '/customerId' },
 } as const satisfies Record<string, ContainerSpec>;
 
 export const queues = {
@@ -35,8 +43,14 @@ export const queues = {
   segmentShards: { name: 'segment-shards', maxDeliveryCount: 5, lockDurationSeconds: 300, duplicateDetection: true },
   /** One message per API redemption (messageId = redemptionId): its purchase and its deferred budget delta. */
   redemptionEvents: { name: 'redemption-events', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
-  /** KpiEvent facts (shared/kpis/events.ts) from journeys and redemptions, consumed by kpis-record. */
+  /** One message per journey step of an enrollment (messageId = enrollment + visit); waits are scheduled messages. */
+  journeySteps: { name: 'journey-steps', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
+  /** Messages to send (messageId derived from enrollment + step), consumed by the dispatcher. */
+  outboundMessages: { name: 'outbound-messages', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
+  /** KPI facts (enrolled, messaged, couponIssued, purchase …), messageId = eventId. */
   kpiEvents: { name: 'kpi-events', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
+  /** Provider reports (ACS delivery, engagement, inbound SMS) from Event Grid; messageId = event id. */
+  deliveryEvents: { name: 'delivery-events', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
 } as const satisfies Record<string, QueueSpec>;
 
 export interface ContainerSpec {

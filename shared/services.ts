@@ -11,9 +11,17 @@ import { CustomerResolver } from './links/resolve.js';
 import type { LinkDeps } from './links/service.js';
 import { CosmosLinkRepository } from './links/store.js';
 import { PurchaseStore } from './purchases/store.js';
-import { containers } from './resources.js';
+import { containers, queues } from './resources.js';
 import { runtime, type Runtime } from './runtime.js';
 import { CosmosOrderLookup } from './webhooks/orders.js';
+import { purchaseRecordedMessage } from './journeys/events.js';
+import { EnrollmentStore, JourneyStore } from './journeys/store.js';
+import { ContactLedgerStore, MessageStore, SuppressionStore, type MessagesDoc } from './messages/store.js';
+import { CosmosDocumentStore, type Doc } from './storage/documents.js';
+import { TemplateStore } from './templates/store.js';
+import { channelAdapters } from './channels/registry.js';
+import { cosmosDeliveryEventDeps, type DeliveryEventDeps } from './channels/delivery-service.js';
+import type { ChannelAdapter, MessageChannel } from './messages/contract.js';
 
 /** The stores functions work with, wired to the runtime's Cosmos database once per process. */
 export interface Services {
@@ -29,6 +37,16 @@ export interface Services {
   kpis: KpiStore;
   /** Identity links: resolution for every ingest path, linking, merging, erasure (shared/links/service.ts). */
   links: LinkDeps;
+  journeys: JourneyStore;
+  enrollments: EnrollmentStore;
+  templates: TemplateStore;
+  messages: MessageStore;
+  suppressions: SuppressionStore;
+  ledger: ContactLedgerStore;
+  /** The adapter the dispatcher delivers through, per channel (shared/channels/registry.ts). */
+  channels: Map<MessageChannel, ChannelAdapter>;
+  /** Ports of the delivery-events consumer (provider reports → message status, suppression, engagement). */
+  deliveryEvents: DeliveryEventDeps;
 }
 
 /**
@@ -49,6 +67,14 @@ export function services(): Services {
   const couponRepository = new CosmosCouponRepository(rt.container(containers.coupons.name));
   const offerRepository = new CosmosOfferRepository(rt.container(containers.offers.name));
   const kpis = new KpiStore(rt.container(containers.kpis.name), new DayClock(rt.settings.retailerTimeZone));
+  const doc = <T extends Doc>(spec: { name: (typeof containers)[keyof typeof containers]['name']; partitionKey: string }) => new CosmosDocumentStore<T>(rt.container(spec.name), spec.partitionKey);
+  const journeys = new JourneyStore(doc(containers.journeyDefinitions));
+  const enrollments = new EnrollmentStore(doc(containers.enrollments));
+  const templates = new TemplateStore(doc(containers.templates));
+  const messageDocs = doc<MessagesDoc>(containers.messages);
+  const messages = new MessageStore(messageDocs);
+  const suppressions = new SuppressionStore(messageDocs);
+  const ledger = new ContactLedgerStore(messageDocs);
   const customers = new CustomerStore(
     rt.container(containers.customers.name),
     rt.container(containers.purchases.name),
@@ -56,9 +82,17 @@ export function services(): Services {
     async (customerId, anonymousId) => {
       await eraseCustomerCoupons(couponRepository, offerRepository, customerId, anonymousId);
       await kpis.eraseCustomer(customerId, anonymousId, rt.clock.now());
+      await enrollments.eraseCustomer(customerId);
+      await messages.eraseCustomer(customerId);
     },
   );
-  const purchases = new PurchaseStore(rt.container(containers.purchases.name), idempotency, customers, (id) => resolver.survivorOf(id));
+  const purchases = new PurchaseStore(
+    rt.container(containers.purchases.name),
+    idempotency,
+    customers,
+    (id) => resolver.survivorOf(id),
+    (purchase) => rt.bus.send(queues.customerEvents.name, purchaseRecordedMessage(purchase)),
+  );
   const merger = new Merger(
     linkRepository,
     builtinParticipants({ purchases, idempotency, coupons: couponRepository, customers, others: otherMergeParticipants }),
@@ -73,6 +107,20 @@ export function services(): Services {
     links: resolver,
   };
   const orders = new CosmosOrderLookup(rt.container(containers.idempotency.name), rt.container(containers.purchases.name), (id) => resolver.survivorOf(id));
-  cached = { runtime: rt, services: { runtime: rt, idempotency, customers, purchases, coupons, orders, kpis, links } };
+  cached = {
+    runtime: rt,
+    services: {
+      runtime: rt, idempotency, customers, purchases, coupons, orders, kpis, links, journeys, enrollments, templates, messages, suppressions, ledger,
+      channels: channelAdapters({ settings: rt.settings, blobs: rt.blobs }),
+      deliveryEvents: cosmosDeliveryEventDeps({
+        messages,
+        suppressions,
+        customers,
+        coupons: couponRepository,
+        messagesContainer: rt.container(containers.messages.name),
+        customersContainer: rt.container(containers.customers.name),
+      }),
+    },
+  };
   return cached.services;
 }

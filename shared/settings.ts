@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { readChannelSettings } from './channels/channel-settings.js';
+import type { ChannelSettings } from './channels/config.js';
 
 /**
  * Every app setting winback reads, validated in one place. In Azure they are app settings (Key Vault references
@@ -29,6 +31,23 @@ export const settingNames = {
   shopifySecret: 'SHOPIFY_WEBHOOK_SECRET',
   shopwareSecret: 'SHOPWARE_WEBHOOK_SECRET',
   linkEmailMatching: 'LINK_EMAIL_MATCHING',
+  // Delivery channels (shared/channels/channel-settings.ts): a channel without its provider uses the outbox.
+  communicationConnection: 'CommunicationServices',
+  communicationEndpoint: 'CommunicationServices__endpoint',
+  communicationClientId: 'CommunicationServices__clientId',
+  emailSender: 'EMAIL_SENDER',
+  emailEngagementTracking: 'EMAIL_ENGAGEMENT_TRACKING',
+  smsSender: 'SMS_SENDER',
+  smsMaxSegments: 'SMS_MAX_SEGMENTS',
+  notificationHubsConnection: 'NOTIFICATION_HUBS_CONNECTION',
+  notificationHubName: 'NOTIFICATION_HUB_NAME',
+  printContainer: 'PRINT_CONTAINER',
+  printSchedule: 'PRINT_SCHEDULE',
+  webhookUrl: 'WEBHOOK_URL',
+  webhookSecret: 'WEBHOOK_SECRET',
+  webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  unsubscribeSecret: 'UNSUBSCRIBE_SECRET',
 } as const;
 
 /** Nightly at 02:00 UTC. */
@@ -103,6 +122,8 @@ export interface Settings {
    * shop accounts with that address land on the profile; `off`: e-mail links only when set explicitly.
    */
   linkEmailMatching: 'verified' | 'off';
+  /** Providers per delivery channel (absent = outbox), the public URL and the unsubscribe key. */
+  channels: ChannelSettings;
 }
 
 export function parseConnectionString(value: string): Record<string, string> {
@@ -209,6 +230,7 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
     .refine((v) => !v.startsWith('@Microsoft.KeyVault('), 'a resolved secret; the Key Vault reference did not resolve (check the identity has Key Vault Secrets User)');
   const shopifySecret = read(settingNames.shopifySecret, secret);
   const shopwareSecret = read(settingNames.shopwareSecret, secret);
+  const channels = readChannelSettings(settingNames, env, read, problems);
 
   const linkEmailMatching = read(settingNames.linkEmailMatching, z.enum(['verified', 'off'], 'verified or off'), 'verified' as const);
 
@@ -227,5 +249,6 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
     shopifySecret,
     shopwareSecret,
     linkEmailMatching: linkEmailMatching!,
+    channels,
   };
 }

@@ -28,6 +28,22 @@ param retailerTimeZone string
 param shopifySecretName string
 param shopwareSecretName string
 
+@description('Delivery channels: empty values leave a channel on the outbox (see README, "Switching channels on").')
+param communicationEndpoint string = ''
+param emailSenderAddress string = ''
+param emailEngagementTracking bool = false
+param smsSender string = ''
+param smsMaxSegments int = 2
+param notificationHubName string = ''
+param printContainerName string = ''
+param printSchedule string = '0 0 4 * * *'
+param webhookUrl string = ''
+param webhookTimeoutMs int = 10000
+@description('Key Vault secret names of the channel secrets (set by the operator, see docs/deploy.md).')
+param unsubscribeSecretName string
+param notificationHubsSecretName string
+param webhookSecretName string
+
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
@@ -77,6 +93,26 @@ var appSettings = {
   // Versionless references: a new secret version is picked up on restart (or within 24 h).
   SHOPIFY_WEBHOOK_SECRET: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${shopifySecretName})'
   SHOPWARE_WEBHOOK_SECRET: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${shopwareSecretName})'
+
+  // Delivery channels. A channel is live when its provider is configured; otherwise it writes to the outbox.
+  // Public URL of unsubscribe links, and their signing key (needed once e-mail is live).
+  PUBLIC_BASE_URL: 'https://${name}.azurewebsites.net'
+  UNSUBSCRIBE_SECRET: !empty(emailSenderAddress) ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${unsubscribeSecretName})' : ''
+  CommunicationServices__endpoint: communicationEndpoint
+  CommunicationServices__credential: 'managedidentity'
+  CommunicationServices__clientId: identityClientId
+  EMAIL_SENDER: emailSenderAddress
+  EMAIL_ENGAGEMENT_TRACKING: emailEngagementTracking ? 'true' : 'false'
+  SMS_SENDER: smsSender
+  SMS_MAX_SEGMENTS: string(smsMaxSegments)
+  // Notification Hubs sends accept only SAS: the access policy's connection string lives in Key Vault.
+  NOTIFICATION_HUBS_CONNECTION: !empty(notificationHubName) ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${notificationHubsSecretName})' : ''
+  NOTIFICATION_HUB_NAME: notificationHubName
+  PRINT_CONTAINER: printContainerName
+  PRINT_SCHEDULE: printSchedule
+  WEBHOOK_URL: webhookUrl
+  WEBHOOK_SECRET: !empty(webhookUrl) ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${webhookSecretName})' : ''
+  WEBHOOK_TIMEOUT_MS: string(webhookTimeoutMs)
 }
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {

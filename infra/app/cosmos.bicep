@@ -82,6 +82,31 @@ var cosmosContainers = [
     // Queries filter on journeyId and kind only; the facts, histograms and applied-event lists are read whole.
     excludedPaths: ['/applied/*', '/orders/*', '/revenue/*', '/counted/*', '/messagesByChannel/*', '/messagedByChannel/*', '/couponsRedeemed/*', '/couponsIssued/*', '/enrolled/*', '/split/*']
   }
+  {
+    name: 'journey-definitions'
+    partitionKey: '/id'
+    defaultTtl: null
+    excludedPaths: ['/definition/*']
+  }
+  {
+    name: 'templates'
+    partitionKey: '/id'
+    defaultTtl: null
+    excludedPaths: ['/template/*']
+  }
+  {
+    name: 'enrollments'
+    partitionKey: '/customerId'
+    defaultTtl: null
+    // history and completed steps are only read whole, with the enrollment
+    excludedPaths: ['/history/*', '/completedSteps/*']
+  }
+  {
+    name: 'messages'
+    partitionKey: '/customerId'
+    defaultTtl: null
+    excludedPaths: ['/history/*', '/entries/*', '/sends/*']
+  }
 ]
 
 // Cosmos DB Built-in Data Contributor (data plane: read/write items, no account or container management).

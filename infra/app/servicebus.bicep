@@ -41,7 +41,25 @@ var serviceBusQueues = [
     requiresDuplicateDetection: true
   }
   {
+    name: 'journey-steps'
+    maxDeliveryCount: 10
+    lockDuration: 'PT1M'
+    requiresDuplicateDetection: true
+  }
+  {
+    name: 'outbound-messages'
+    maxDeliveryCount: 10
+    lockDuration: 'PT1M'
+    requiresDuplicateDetection: true
+  }
+  {
     name: 'kpi-events'
+    maxDeliveryCount: 10
+    lockDuration: 'PT1M'
+    requiresDuplicateDetection: true
+  }
+  {
+    name: 'delivery-events'
     maxDeliveryCount: 10
     lockDuration: 'PT1M'
     requiresDuplicateDetection: true

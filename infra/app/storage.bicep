@@ -14,6 +14,11 @@ param deploymentContainerName string
 
 @description('Blob container for segment run snapshots (app setting SNAPSHOT_CONTAINER).')
 param snapshotContainerName string
+@description('Blob container of printed-coupon batches; empty = none.')
+param printContainerName string = ''
+@description('Days the mail-house files and pending letters (names and postal addresses) are kept.')
+@minValue(1)
+param printRetentionDays int = 90
 
 @description('Snapshots under <container>/segments/<runId>/ older than this are deleted by a lifecycle rule.')
 @minValue(1)
@@ -76,13 +81,45 @@ resource snapshotContainer 'Microsoft.Storage/storageAccounts/blobServices/conta
   }
 }
 
+// The mail house's container for printed coupons (print/<date>.csv and .pdf); give the mail house read access
+// to this container only (a user-delegation SAS or an RBAC role scoped to it).
+resource printContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = if (!empty(printContainerName)) {
+  parent: blobService
+  name: !empty(printContainerName) ? printContainerName : 'unused'
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+// Letters name people and their addresses: the mail house has them for printRetentionDays, then they go.
+var printRules = empty(printContainerName) ? [] : [
+  {
+    name: 'expire-print-files'
+    enabled: true
+    type: 'Lifecycle'
+    definition: {
+      filters: {
+        blobTypes: ['blockBlob']
+        prefixMatch: ['${printContainerName}/print/']
+      }
+      actions: {
+        baseBlob: {
+          delete: {
+            daysAfterModificationGreaterThan: printRetentionDays
+          }
+        }
+      }
+    }
+  }
+]
+
 // Every nightly segmentation run writes a full snapshot; without expiry they would accumulate forever.
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
   parent: storage
   name: 'default'
   properties: {
     policy: {
-      rules: [
+      rules: concat([
         {
           name: 'expire-segment-snapshots'
           enabled: true
@@ -101,7 +138,7 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
             }
           }
         }
-      ]
+      ], printRules)
     }
   }
   dependsOn: [snapshotContainer]

@@ -54,6 +54,9 @@ interface Row {
   medianGapDays: number;
   orders: number;
   couponOrders: number;
+  /** Stored on the customer by the delivery-events consumer; null (or absent) when not known yet. */
+  engagementRate?: number | null;
+  couponRedemptionRate?: number | null;
 }
 
 /**
@@ -123,6 +126,8 @@ export class Scorer {
     f.overdueRatio = interval === null || interval === 0 ? null : daysSinceLast / interval;
     f.totalSpendMinor = row.totalSpendMinor;
     f.couponUsageRate = row.orders > 0 ? row.couponOrders / row.orders : 0;
+    f.engagementRate = row.engagementRate ?? null;
+    f.couponRedemptionRate = row.couponRedemptionRate ?? null;
     this.lastLowPAlive = lowPAlive;
     this.lastOverdue = overdue;
     this.lastOverdueAfter = overdueAfter;
@@ -204,6 +209,8 @@ export function emptyFields(): SegmentFields {
     overdueRatio: null,
     totalSpendMinor: 0,
     couponUsageRate: 0,
+    engagementRate: null,
+    couponRedemptionRate: null,
   };
 }
 

@@ -21,6 +21,10 @@ export const numericSegmentFields = [
   'overdueRatio',
   'totalSpendMinor',
   'couponUsageRate',
+  // From delivery reports (shared/channels/engagement.ts), null until the first delivered e-mail / coupon:
+  // opened or clicked ÷ delivered e-mails, and coupons redeemed ÷ received.
+  'engagementRate',
+  'couponRedemptionRate',
 ] as const;
 export const booleanSegmentFields = ['churnRisk'] as const;
 

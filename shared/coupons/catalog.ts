@@ -18,6 +18,23 @@ export const builtinOffers: Readonly<Record<string, Offer>> = {
     validity: { days: 30 },
     perCustomerLimit: 1,
   }),
+  // The default win-back journey's day-21 step: a stronger incentive for who ignored the first one.
+  'winback-stronger': Offer.parse({
+    name: 'Win-back (stronger, day 21)',
+    value: { type: 'percent', percent: 20, maxDiscount: 40 },
+    minBasket: 20,
+    currency: 'EUR',
+    validity: { days: 21 },
+    perCustomerLimit: 1,
+  }),
+  // The birthday journey's gift.
+  birthday: Offer.parse({
+    name: 'Birthday gift',
+    value: { type: 'amount', amount: 5 },
+    minBasket: 25,
+    currency: 'EUR',
+    validity: { days: 30 },
+  }),
 };
 
 export const builtinUpdatedAt = '1970-01-01T00:00:00.000Z';

@@ -54,6 +54,8 @@ export const IssueCouponRequest = z.strictObject({
   variant: z.string().trim().min(1).max(64).optional(),
   journeyStep: z.number().int().positive().max(1000).optional(),
   segment: z.string().trim().min(1).max(64).optional(),
+  /** The journey enrollment asking (journeys): the issued coupon is reported to KPIs under it. */
+  enrollmentId: identifier.optional(),
 });
 export type IssueCouponRequest = z.infer<typeof IssueCouponRequest>;
 

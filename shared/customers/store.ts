@@ -3,8 +3,9 @@ import { sha256Hex } from '../canonical.js';
 import type { IdempotencyRecord } from '../idempotency.js';
 import type { Purchase } from '../purchases/schema.js';
 import type { MergeConflict } from '../links/merge.js';
+import { withdrawConsentDecision } from './consent.js';
 import { mergedCustomer, profileConflicts } from './merge.js';
-import { profileFields, type Customer, type CustomerProfileInput } from './schema.js';
+import { profileFields, type Channel, type Customer, type CustomerProfileInput } from './schema.js';
 
 /**
  * After an erasure only a tombstone stays: a hash of the id and the time, no personal data. It stops an old
@@ -31,8 +32,11 @@ export class CustomerStore {
     private readonly customers: Container,
     private readonly purchases: Container,
     private readonly idempotency: Container,
-    /** Unlinks the customer's coupons (shared/coupons/erasure.ts); optional so the store works on its own. */
-    private readonly eraseCoupons?: (customerId: string, anonymousId: string) => Promise<void>,
+    /**
+     * Erases what other parts keep about the customer: coupons (shared/coupons/erasure.ts), enrollments and
+     * messages; optional so the store works on its own.
+     */
+    private readonly eraseRelated?: (customerId: string, anonymousId: string) => Promise<void>,
   ) {}
 
   async get(customerId: string): Promise<{ customer: Customer; etag?: string } | undefined> {
@@ -119,6 +123,29 @@ export class CustomerStore {
     throw Object.assign(new Error('too much contention on the customer document'), { code: 503 });
   }
 
+  /**
+   * Withdraws one channel's consent (unsubscribe link, SMS STOP), optimistic on the ETag. `unknown` when there is
+   * no such customer (erased, or never more than scores); `unchanged` when it was already withdrawn.
+   */
+  async withdrawConsent(customerId: string, channel: Channel, source: string, now: Date): Promise<'withdrawn' | 'unchanged' | 'unknown'> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const existing = await this.get(customerId);
+      if (!existing || existing.customer.createdAt === undefined) return 'unknown';
+      const decision = withdrawConsentDecision(existing.customer, channel, source, now);
+      if (!decision.changed) return 'unchanged';
+      const customer = { ...existing.customer, consents: decision.consents, updatedAt: now.toISOString() };
+      try {
+        await this.customers.item(customerId, customerId).replace(customer, { accessCondition: { type: 'IfMatch', condition: existing.etag! } });
+        return 'withdrawn';
+      } catch (error) {
+        const code = (error as { code?: number }).code;
+        if (code === 412 || code === 404) continue;
+        throw error;
+      }
+    }
+    throw Object.assign(new Error('too much contention on the customer document'), { code: 503 });
+  }
+
   async tombstone(customerId: string): Promise<ErasureTombstone | undefined> {
     const id = erasureTombstoneId(customerId);
     const { resource } = await this.customers.item(id, id).read<ErasureTombstone>();
@@ -155,7 +182,7 @@ export class CustomerStore {
       for (const { id } of page.resources) await this.idempotency.item(id, id).delete().catch(ignoreNotFound);
     }
     // Redeemed coupons stay (campaign KPIs count them) under the tombstone id, which names no one.
-    await this.eraseCoupons?.(customerId, tombstoneId);
+    await this.eraseRelated?.(customerId, tombstoneId);
     return { purchasesDeleted };
   }
 }

@@ -26,6 +26,11 @@ export class PurchaseStore {
      * store asks again after writing and moves what it wrote.
      */
     private readonly survivorOf?: (customerId: string) => Promise<string | undefined>,
+    /**
+     * Told of every purchase stored or replayed (journeys: `purchase.recorded` on customer-events, whose
+     * message id is the purchase's, so a replay that heals a crash sends the same message).
+     */
+    private readonly onRecorded?: (purchase: Purchase) => Promise<void>,
   ) {}
 
   /**
@@ -47,12 +52,20 @@ export class PurchaseStore {
         return { kind: 'conflict', existingHash: claim.record.contentHash };
       case 'new':
         await this.createOnce(purchase);
-        return { kind: 'created', purchase: await this.followMerge(purchase) };
+        await this.createOnce(purchase);
+        const created = await this.followMerge(purchase);
+        await this.onRecorded?.(created);
+        return { kind: 'created', purchase: created };
       case 'replay': {
         const { resource } = await this.purchases.item(purchase.id, purchase.customerId).read<Purchase>();
-        if (resource) return { kind: 'duplicate', purchase: resource };
+        if (resource) {
+          await this.onRecorded?.(resource);
+          return { kind: 'duplicate', purchase: resource };
+        }
         await this.createOnce(purchase);
-        return { kind: 'duplicate', purchase: await this.followMerge(purchase) };
+        const healed = await this.followMerge(purchase);
+        await this.onRecorded?.(healed);
+        return { kind: 'duplicate', purchase: healed };
       }
       default: {
         const exhaustive: never = claim;

@@ -41,6 +41,8 @@ export interface StoredSegmentation {
   segment?: string | undefined;
   segmentSince?: string | undefined;
   previousSegment?: string | null | undefined;
+  /** Written by the delivery-events consumer; segment rules can use its rates. */
+  engagement?: { engagementRate?: number | null; couponRedemptionRate?: number | null } | undefined;
 }
 
 export type CustomerDecision =

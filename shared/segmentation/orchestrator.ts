@@ -325,7 +325,12 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
 
   for (let chunk = 0; chunk < chunks; chunk++) {
     const scored: Scored[] = [];
-    for (let i = chunk * chunkSize; i < Math.min(work.customers.length, (chunk + 1) * chunkSize); i++) {
+    // The stored documents are read before scoring: rules may use what delivery reports put on the customer
+    // (engagement), and the write decision below needs them anyway.
+    const from = chunk * chunkSize;
+    const stored = await mapLimit(work.customers.slice(from, Math.min(work.customers.length, (chunk + 1) * chunkSize)), deps.concurrency ?? 16, (id) => deps.customers.read(id));
+    for (let i = from; i < Math.min(work.customers.length, (chunk + 1) * chunkSize); i++) {
+      const engagement = stored[i - from]?.stored.engagement;
       const first = columns.firstDay[i]!;
       const last = columns.lastDay[i]!;
       const x = columns.purchaseDays[i]! - 1;
@@ -339,6 +344,8 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
           medianGapDays: columns.medianGapDays[i]!,
           orders: columns.orders[i]!,
           couponOrders: columns.couponOrders[i]!,
+          engagementRate: engagement?.engagementRate ?? null,
+          couponRedemptionRate: engagement?.couponRedemptionRate ?? null,
         },
         f,
       );
@@ -376,8 +383,8 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
       segments[segment] = (segments[segment] ?? 0) + 1;
     }
 
-    const decisions = await mapLimit(scored, deps.concurrency ?? 16, async (s) => {
-      const found = await deps.customers.read(s.customerId);
+    const decisions = scored.map((s, k) => {
+      const found = stored[k];
       return { found, decision: decideCustomerUpdate(found?.stored, run, s.segment) };
     });
     // Events go out before the customers are stamped: a crash in between re-sends them on redelivery, where

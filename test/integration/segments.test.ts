@@ -125,7 +125,8 @@ describe('segmentation runs on the local host (CDNOW)', () => {
     expect(view.retries).toEqual([{ pass: 'score', shard: 3, deliveryCount: 2 }]);
     expect(view.segmentChanges).toBe(2357);
     expect(Object.keys(view.movements).every((m) => m.startsWith('none→'))).toBe(true);
-    expect(await events()).toMatchObject({ active: 2357, deadLettered: 0 });
+    // journeys-events reads every segment.changed (the shipped journeys are paused, so nobody enters one).
+    expect(await events()).toMatchObject({ active: 0, deadLettered: 0 });
   }, 180_000);
 
   it('stores scores on the customer without touching the profile; profile-less customers are answered with what is known', async () => {
@@ -190,7 +191,7 @@ describe('segmentation runs on the local host (CDNOW)', () => {
     expect(view.runId).not.toBe('cdnow-1');
     expect(view.previousRunId).toBe('cdnow-1');
     expect(view).toMatchObject({ status: 'completed', customers: 2357, segmentChanges: 0, movements: {} });
-    expect(await events()).toMatchObject({ active: 2357, deadLettered: 0 });
+    expect(await events()).toMatchObject({ active: 0, deadLettered: 0 });
     const after = await scoresOf('00004');
     expect(after).toMatchObject({ segment: before.segment, segmentSince: '1997-09-30', runId: view.runId });
 

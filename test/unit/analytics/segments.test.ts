@@ -88,6 +88,8 @@ describe('segment rules', () => {
       overdueRatio: fc.option(fc.double({ min: 0, max: 50, noNaN: true })),
       totalSpendMinor: fc.integer({ min: -1e5, max: 1e8 }),
       couponUsageRate: fc.double({ min: 0, max: 1, noNaN: true }),
+      engagementRate: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+      couponRedemptionRate: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
     });
     const names = new Set(defaultSegmentRules.map((r) => r.name));
     fc.assert(

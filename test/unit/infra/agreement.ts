@@ -60,6 +60,7 @@ export const connectionStringSettings: Record<string, string> = {
   CosmosDB: 'carries the account key; Azure uses CosmosDB__accountEndpoint with the managed identity',
   ServiceBusConnection: 'carries a SAS key; Azure uses ServiceBusConnection__fullyQualifiedNamespace',
   AzureWebJobsStorage: 'carries the account key (or Azurite); Azure uses AzureWebJobsStorage__blobServiceUri',
+  CommunicationServices: 'carries the ACS access key (local stand-ins, func start); Azure uses CommunicationServices__endpoint',
 };
 
 /** Read only on a developer machine; never an Azure app setting. */
@@ -78,6 +79,7 @@ export const hostSettings: Record<string, string> = {
   AzureWebJobsStorage__tableServiceUri: 'host storage tables (Durable); not needed by winback',
   CosmosDB__credential: 'Cosmos DB extension bindings over the managed identity',
   ServiceBusConnection__credential: 'Service Bus trigger over the managed identity',
+  CommunicationServices__credential: 'the identity-based connection convention for ACS; the code reads __endpoint and __clientId',
   APPLICATIONINSIGHTS_CONNECTION_STRING: 'telemetry destination (not a credential)',
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Entra authentication for telemetry (local auth is disabled)',
 };
@@ -86,7 +88,13 @@ export const hostSettings: Record<string, string> = {
 export const platformSettingPattern = /^(WEBSITE_[A-Z0-9_]+|AZURE_FUNCTIONS_ENVIRONMENT|FUNCTIONS_EXTENSION_VERSION)$/;
 
 /** Secrets: in Azure only as Key Vault references. */
-export const secretSettings = ['SHOPIFY_WEBHOOK_SECRET', 'SHOPWARE_WEBHOOK_SECRET'];
+export const secretSettings = ['SHOPIFY_WEBHOOK_SECRET', 'SHOPWARE_WEBHOOK_SECRET', 'UNSUBSCRIBE_SECRET', 'NOTIFICATION_HUBS_CONNECTION', 'WEBHOOK_SECRET'];
+
+/**
+ * A setting of an optional feature: `<condition> ? <value> : ''` in Bicep. Off (empty) unless the deployment
+ * switches the feature on; a secret's value is then the Key Vault reference.
+ */
+const optionalValue = /^(.+?)\s\?\s(.+)\s:\s''$/s;
 
 /** Plain settings with a code default, and the main.bicep parameter that sets them. */
 export const defaultedSettings: { setting: string; field: keyof SettingsView; param: string }[] = [
@@ -323,7 +331,9 @@ export function checkSettings(code: CodeSide, infra: InfraSide): string[] {
   }
   for (const name of secretSettings) {
     const value = settings[name];
-    if (value !== undefined && !(typeof value === 'string' && /^@Microsoft\.KeyVault\((SecretUri=|VaultName=)/.test(value))) {
+    const optional = value instanceof Expr ? optionalValue.exec(value.text)?.[2] : undefined;
+    const reference = optional !== undefined ? optional.replace(/^'|'$/g, '') : value;
+    if (value !== undefined && !(typeof reference === 'string' && /^@Microsoft\.KeyVault\((SecretUri=|VaultName=)/.test(reference))) {
       problems.push(`${name} must be a Key Vault reference, got ${str(value)}`);
     }
   }
@@ -409,16 +419,44 @@ export function checkEnvironmentReads(code: CodeSide, infra: InfraSide): string[
 
 /** A value the Functions platform would put into the app setting, for feeding Bicep's settings to settings.ts. */
 function sampleValue(name: string, value: BicepValue, infra: InfraSide): string | undefined {
+  // Optional features deploy switched off by default.
+  if (value instanceof Expr && optionalValue.test(value.text)) return '';
   if (secretSettings.includes(name)) return 'resolved-key-vault-secret-0123456789';
   if (typeof value === 'string' && !value.includes('${')) return value;
   if (name.endsWith('__accountEndpoint')) return 'https://cosno-example.documents.azure.com:443/';
   if (name.endsWith('__fullyQualifiedNamespace')) return 'sb-example.servicebus.windows.net';
   if (name.endsWith('ServiceUri')) return `https://stexample.${name.split('__')[1]!.replace('ServiceUri', '')}.core.windows.net/`;
   if (name.endsWith('__clientId')) return '00000000-0000-0000-0000-0000000000c1';
+  if (name === 'PUBLIC_BASE_URL') return 'https://func-example.azurewebsites.net';
+  const fromParam = paramSample(value, infra);
+  if (fromParam !== undefined) return fromParam;
   const defaulted = defaultedSettings.find((d) => d.setting === name);
   if (defaulted) {
     const param = mainParam(infra, defaulted.param);
     if (typeof param === 'string') return param;
+  }
+  return undefined;
+}
+
+/**
+ * A setting taken from a parameter of the file that declares appSettings (`param`, `string(param)`,
+ * `param ? 'a' : 'b'`): its value when the parameter keeps its default.
+ */
+function paramSample(value: BicepValue, infra: InfraSide): string | undefined {
+  if (!(value instanceof Expr)) return undefined;
+  const file = findVar(infra, 'appSettings')?.file;
+  const source = file === undefined ? undefined : infra.files[file];
+  if (source === undefined) return undefined;
+  const fallback = (param: string) => readParam(source, param).default;
+  const bare = /^(?:string\()?([A-Za-z_]\w*)\)?$/.exec(value.text);
+  if (bare) {
+    const d = fallback(bare[1]!);
+    return typeof d === 'string' || typeof d === 'number' || typeof d === 'boolean' ? String(d) : undefined;
+  }
+  const choice = /^([A-Za-z_]\w*) \? '([^']*)' : '([^']*)'$/.exec(value.text);
+  if (choice) {
+    const d = fallback(choice[1]!);
+    return typeof d === 'boolean' ? (d ? choice[2] : choice[3]) : undefined;
   }
   return undefined;
 }
@@ -540,6 +578,8 @@ export const expectedAppRoles: Record<string, string> = {
   '090c5cfd-751d-490a-894a-3ce6f1109419': 'Azure Service Bus Data Owner',
   '4633458b-17de-408a-b874-0445c86b69e6': 'Key Vault Secrets User',
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
+  // Only when Communication Services are deployed (infra/app/communication.bicep): send e-mail and SMS.
+  '09976791-48a7-449e-bb21-39d1a415f350': 'Communication and Email Service Owner',
 };
 export const cosmosDataContributor = '00000000-0000-0000-0000-000000000002';
 

@@ -1,0 +1,24 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { CustomerEvent, handleCustomerEvent } from '../shared/journeys/events.js';
+import { journeyDeps } from '../shared/journeys/services.js';
+import { decodeQueueMessage } from '../shared/messaging/decode.js';
+import { queues, serviceBusConnectionName } from '../shared/resources.js';
+import { services } from '../shared/services.js';
+
+/**
+ * customer-events → journeys: segment.changed and custom events start enrollments, purchase.recorded ends
+ * them (converted) and feeds purchase KPIs, enrollment.requested enrolls from the API. Types journeys do not
+ * know are completed untouched (other consumers may add some).
+ */
+export async function journeysEvents(message: unknown, context: InvocationContext): Promise<void> {
+  const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined;
+  if (typeof type === 'string' && !CustomerEvent.options.some((o) => o.shape.type.value === type)) {
+    context.log(`customer event of type ${type}: not for journeys`);
+    return;
+  }
+  const event = decodeQueueMessage(CustomerEvent, message, 'customer event');
+  const outcome = await handleCustomerEvent(journeyDeps(context), event, services().runtime.clock.now());
+  context.log(`${event.type} for ${event.customerId}: ${outcome.enrolled} enrolled, ${outcome.converted} converted${outcome.refused.length > 0 ? `, not entered: ${outcome.refused.map((r) => `${r.journeyId} (${r.reason})`).join(', ')}` : ''}`);
+}
+
+app.serviceBusQueue('journeys-events', { queueName: queues.customerEvents.name, connection: serviceBusConnectionName, handler: journeysEvents });

@@ -1,0 +1,16 @@
+import { app } from '@azure/functions';
+import { jsonResponse } from '../shared/http/problem.js';
+import { httpHandler } from '../shared/http/request.js';
+import { journeyView, setJourneyStatus } from '../shared/journeys/api.js';
+import { services } from '../shared/services.js';
+
+/**
+ * POST /api/journeys/{journeyId}/pause — idempotent. No new enrollments start from triggers; steps that come due wait (re-checked hourly) and no step runs; messages already queued are still delivered.
+ */
+export const journeysPause = httpHandler(async (request) => {
+  const s = services();
+  const result = await setJourneyStatus(request.params, 'paused', { journeys: s.journeys, now: s.runtime.clock.now() });
+  return result.ok ? jsonResponse(200, journeyView(result.state)) : result.failure;
+});
+
+app.http('journeys-pause', { route: 'journeys/{journeyId}/pause', methods: ['POST'], authLevel: 'function', handler: journeysPause });

@@ -1,0 +1,16 @@
+import { app } from '@azure/functions';
+import { jsonResponse } from '../shared/http/problem.js';
+import { httpHandler } from '../shared/http/request.js';
+import { journeyView, setJourneyStatus } from '../shared/journeys/api.js';
+import { services } from '../shared/services.js';
+
+/**
+ * POST /api/journeys/{journeyId}/resume — idempotent. Triggers enroll again and waiting steps continue at their next check.
+ */
+export const journeysResume = httpHandler(async (request) => {
+  const s = services();
+  const result = await setJourneyStatus(request.params, 'active', { journeys: s.journeys, now: s.runtime.clock.now() });
+  return result.ok ? jsonResponse(200, journeyView(result.state)) : result.failure;
+});
+
+app.http('journeys-resume', { route: 'journeys/{journeyId}/resume', methods: ['POST'], authLevel: 'function', handler: journeysResume });

@@ -1,0 +1,20 @@
+import { app } from '@azure/functions';
+import { jsonResponse } from '../shared/http/problem.js';
+import { httpHandler, readJson, validateParams } from '../shared/http/request.js';
+import { TemplateRouteParams, templateView } from '../shared/templates/api.js';
+import { Template } from '../shared/templates/template.js';
+import { services } from '../shared/services.js';
+
+/** PUT /api/templates/{templateId} — create or replace a template (201 / 200); unknown {{variables}} → 400. */
+export const templatesPut = httpHandler(async (request) => {
+  const params = validateParams(TemplateRouteParams, request.params);
+  if (!params.ok) return params.failure;
+  const body = await readJson(request, Template);
+  if (!body.ok) return body.failure;
+  const s = services();
+  const { created } = await s.templates.put(params.value.templateId, body.value, s.runtime.clock.now());
+  const stored = (await s.templates.get(params.value.templateId))!;
+  return jsonResponse(created ? 201 : 200, templateView(params.value.templateId, stored));
+});
+
+app.http('templates-put', { route: 'templates/{templateId}', methods: ['PUT'], authLevel: 'function', handler: templatesPut });

@@ -1,0 +1,373 @@
+import { z } from 'zod';
+import type { IssueCouponRequest } from '../coupons/requests.js';
+import type { KpiEvent } from '../kpis/events.js';
+import type { OutboundRequest } from '../messages/message.js';
+import type { MessageBus, OutboundMessage } from '../messaging/bus.js';
+import { queues } from '../resources.js';
+import { audienceFacts, segmentOf, timeZoneOf } from './customer-facts.js';
+import { triggerCoupon, type JourneyDefinition, type Step } from './definition.js';
+import {
+  applyStepDecision,
+  assignArm,
+  audienceMatches,
+  conversionDecision,
+  enrollmentId,
+  factsNeeded,
+  membershipId,
+  newEnrollment,
+  reentryDecision,
+  stepDecision,
+  type Enrollment,
+  type EnrollmentTrigger,
+  type StepEffect,
+} from './enrollment.js';
+import { sendKpiEvents } from './kpi.js';
+import type { EnrollmentStore, JourneyState, JourneyStore } from './store.js';
+
+/**
+ * The journey use cases: start an enrollment, run the step under its cursor, end it on a purchase. Reads,
+ * decides with the pure functions in enrollment.ts, writes with ETags. Every side effect has an id derived
+ * from the enrollment and the step (step messages, outbound messages, coupon requests, KPI events), so a
+ * redelivered message repeats nothing: the completed step is recorded on the enrollment, and a stale step
+ * message only re-sends the message for the step that is current.
+ */
+export interface JourneyDeps {
+  journeys: JourneyStore;
+  enrollments: EnrollmentStore;
+  customers: {
+    get(customerId: string): Promise<{ customer: Record<string, unknown> } | undefined>;
+    tombstone(customerId: string): Promise<{ erasedAt: string } | undefined>;
+  };
+  purchases: {
+    /** Net spend (refunds negative) with occurredAt in [from, to), minor units, and its currency. */
+    netSpend(customerId: string, from: Date, to: Date): Promise<{ minor: number; currency: string | null }>;
+    purchasedSince(customerId: string, since: Date): Promise<boolean>;
+  };
+  coupons: {
+    /** Whether the coupon issued for this request was redeemed (false when none was issued). */
+    redeemedForRequest(requestId: string): Promise<boolean>;
+  };
+  dormancy: { mark(customerId: string, action: 'flag' | 'close', journeyId: string, now: Date): Promise<void> };
+  bus: Pick<MessageBus, 'send'>;
+  retailerTimeZone: string;
+  log?: (line: string) => void;
+}
+
+export const StepMessage = z.object({ enrollmentId: z.string().min(1), customerId: z.string().min(1), visit: z.number().int().min(1) });
+export type StepMessage = z.infer<typeof StepMessage>;
+
+const maxAttempts = 50;
+
+function contention(what: string): Error {
+  return Object.assign(new Error(`too much contention on ${what}`), { code: 503 });
+}
+
+export function stepMessage(enrollment: Enrollment, suffix = ''): OutboundMessage {
+  const body: StepMessage = { enrollmentId: enrollment.id, customerId: enrollment.customerId, visit: enrollment.cursor.visit };
+  const due = new Date(enrollment.cursor.dueAt);
+  return { messageId: `${enrollment.id}.${enrollment.cursor.visit}${suffix}`, subject: 'journey.step', body, scheduledEnqueueTime: due };
+}
+
+function armSteps(definition: JourneyDefinition, arm: string): readonly Step[] {
+  return definition.experiment.arms.find((a) => a.name === arm)?.steps ?? [];
+}
+
+/** The one coupon request of an issueCoupon step: the same for the step and for every send that carries it. */
+export function couponRequest(enrollment: Enrollment, definition: JourneyDefinition, stepId: string): IssueCouponRequest | undefined {
+  const steps = armSteps(definition, enrollment.arm);
+  const index = steps.findIndex((s) => s.id === stepId);
+  const step = steps[index];
+  if (step?.type !== 'issueCoupon') return undefined;
+  return {
+    customerId: enrollment.customerId,
+    offerId: step.offer,
+    requestId: `${enrollment.id}.${step.id}`,
+    journeyId: enrollment.journeyId,
+    variant: enrollment.arm,
+    journeyStep: index + 1,
+    ...(enrollment.segmentAtEntry === null ? {} : { segment: enrollment.segmentAtEntry }),
+    enrollmentId: enrollment.id,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Entering
+
+export type EnrollOutcome =
+  | { kind: 'enrolled'; enrollment: Enrollment }
+  /** This entry was made before (a redelivery); whatever was missing was completed. */
+  | { kind: 'already'; enrollment: Enrollment }
+  | { kind: 'refused'; reason: string };
+
+export interface EnrollOptions {
+  /** The journey's audience filter applies (triggers: always; API enrollments: only when asked). */
+  applyAudience: boolean;
+  /** Why the customer enters, for the history ("segment.changed at_risk", "API enrollment" …). */
+  reason: string;
+}
+
+export async function enroll(deps: JourneyDeps, journey: JourneyState, customerId: string, trigger: EnrollmentTrigger, now: Date, options: EnrollOptions): Promise<EnrollOutcome> {
+  if (await deps.customers.tombstone(customerId)) return { kind: 'refused', reason: 'customer_erased' };
+  const customer = (await deps.customers.get(customerId))?.customer;
+  if (options.applyAudience) {
+    const match = audienceMatches(journey.definition.audience, audienceFacts(customer));
+    if (!match.ok) return { kind: 'refused', reason: `audience: ${match.reason}` };
+  }
+  const id = enrollmentId(journey.journeyId, customerId, trigger.key);
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const membership = await deps.enrollments.membership(customerId, membershipId(journey.journeyId));
+    const current = membership?.value.current;
+    let currentEnded = true;
+    if (current && current.enrollmentId !== id) {
+      const running = await deps.enrollments.get(customerId, current.enrollmentId);
+      currentEnded = running === undefined || running.value.status !== 'active';
+    }
+    const decision = reentryDecision(membership?.value, currentEnded, journey.definition.reentry, id, now);
+    switch (decision.kind) {
+      case 'refused':
+        return { kind: 'refused', reason: decision.reason };
+      case 'same': {
+        // A redelivery: the enrollment, its first step message and its KPI event may be missing after a crash.
+        const existing = await deps.enrollments.get(customerId, id);
+        if (existing) {
+          if (existing.value.status === 'active' && existing.value.cursor.visit === 1) await start(deps, existing.value, segmentOf(customer));
+          return { kind: 'already', enrollment: existing.value };
+        }
+        const definition = (await deps.journeys.getVersion(journey.journeyId, decision.version)) ?? journey.definition;
+        const enrollment = newEnrollment({ id, customerId, journeyId: journey.journeyId, version: decision.version, definition, assignment: { arm: decision.arm, holdout: decision.arm === 'control' }, enteredAt: new Date(decision.enteredAt), trigger, segment: trigger.segment ?? segmentOf(customer), reason: options.reason });
+        await deps.enrollments.create(enrollment);
+        await start(deps, enrollment, segmentOf(customer));
+        return { kind: 'already', enrollment };
+      }
+      case 'enter':
+        break;
+      default: {
+        const exhaustive: never = decision;
+        return exhaustive;
+      }
+    }
+    const assignment = assignArm(customerId, journey.journeyId, journey.definition.experiment);
+    const enrollment = newEnrollment({ id, customerId, journeyId: journey.journeyId, version: journey.version, definition: journey.definition, assignment, enteredAt: now, trigger, segment: trigger.segment ?? segmentOf(customer), reason: options.reason });
+    const next = {
+      id: membershipId(journey.journeyId),
+      type: 'membership' as const,
+      customerId,
+      journeyId: journey.journeyId,
+      current: { enrollmentId: id, enteredAt: enrollment.enteredAt, version: journey.version, arm: assignment.arm, triggerKey: trigger.key },
+      lastEnteredAt: enrollment.enteredAt,
+      entries: (membership?.value.entries ?? 0) + 1,
+    };
+    // The membership's ETag is the commit point: two triggers racing for the same customer enter once.
+    if ((await deps.enrollments.putMembership(next, membership?.etag)) === 'conflict') continue;
+    if ((await deps.enrollments.create(enrollment)) === 'conflict') {
+      const existing = await deps.enrollments.get(customerId, id);
+      if (existing) return { kind: 'already', enrollment: existing.value };
+    }
+    await start(deps, enrollment, segmentOf(customer));
+    return { kind: 'enrolled', enrollment };
+  }
+  throw contention(`the membership of ${customerId} in ${journey.journeyId}`);
+}
+
+/** The first step message and the `enrolled` KPI fact; both deterministic, so repeating them is harmless. */
+async function start(deps: JourneyDeps, enrollment: Enrollment, segment: string | null): Promise<void> {
+  const enteredAt = new Date(enrollment.enteredAt);
+  const spend = await deps.purchases.netSpend(enrollment.customerId, new Date(enteredAt.getTime() - 90 * 86_400_000), enteredAt);
+  const event: KpiEvent = {
+    eventId: `enrolled:${enrollment.id}`,
+    type: 'enrolled',
+    journeyId: enrollment.journeyId,
+    enrollmentId: enrollment.id,
+    customerId: enrollment.customerId,
+    version: enrollment.version,
+    arm: enrollment.arm,
+    enteredAt: enrollment.enteredAt,
+    attributionDays: enrollment.attributionDays,
+    segment: enrollment.segmentAtEntry ?? segment,
+    preSpendMinor: spend.minor,
+    currency: spend.currency,
+    analysis: 'fixedHorizon',
+  };
+  await deps.bus.send(queues.journeySteps.name, stepMessage(enrollment));
+  await sendKpiEvents(deps.bus, [event]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Steps
+
+export type StepOutcome =
+  | 'done'
+  | 'ended'
+  | 'stale'
+  | 'early'
+  | 'paused'
+  | 'unknown_enrollment'
+  | 'unknown_journey_version';
+
+/** How often a step of a paused journey looks again whether the journey was resumed. */
+export const pausedRecheckMs = 60 * 60 * 1000;
+
+export async function runStep(deps: JourneyDeps, message: StepMessage, now: Date): Promise<StepOutcome> {
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const found = await deps.enrollments.get(message.customerId, message.enrollmentId);
+    if (!found) return 'unknown_enrollment';
+    const enrollment = found.value;
+    if (enrollment.status !== 'active') return 'ended';
+    if (message.visit < enrollment.cursor.visit) {
+      // This step already ran; the message for the current one may have been lost in a crash: send it again.
+      await deps.bus.send(queues.journeySteps.name, stepMessage(enrollment));
+      return 'stale';
+    }
+    if (message.visit > enrollment.cursor.visit) return 'stale';
+    if (Date.parse(enrollment.cursor.dueAt) > now.getTime()) {
+      await deps.bus.send(queues.journeySteps.name, stepMessage(enrollment));
+      return 'early';
+    }
+    const journey = await deps.journeys.get(enrollment.journeyId);
+    if (journey?.status === 'paused') {
+      const recheck = new Date(now.getTime() + pausedRecheckMs);
+      await deps.bus.send(queues.journeySteps.name, { ...stepMessage(enrollment, `.p${Math.floor(now.getTime() / 60_000)}`), scheduledEnqueueTime: recheck });
+      return 'paused';
+    }
+    const definition = await deps.journeys.getVersion(enrollment.journeyId, enrollment.version);
+    if (!definition) {
+      const ended = applyStepDecision(enrollment, { kind: 'end', status: 'exited', effects: [], outcome: 'unknown_version', history: [{ at: now.toISOString(), event: 'exited', reason: `version ${enrollment.version} of journey ${enrollment.journeyId} no longer exists` }] }, now);
+      if ((await deps.enrollments.replace(ended, found.etag)) === 'conflict') continue;
+      return 'unknown_journey_version';
+    }
+    if (await deps.customers.tombstone(enrollment.customerId)) {
+      const ended = applyStepDecision(enrollment, { kind: 'end', status: 'exited', effects: [], outcome: 'erased', history: [{ at: now.toISOString(), event: 'exited', reason: 'customer_erased' }] }, now);
+      if ((await deps.enrollments.replace(ended, found.etag)) === 'conflict') continue;
+      return 'ended';
+    }
+    const customer = (await deps.customers.get(enrollment.customerId))?.customer;
+    const step = armSteps(definition, enrollment.arm).find((s) => s.id === enrollment.cursor.stepId);
+    const needed = factsNeeded(step);
+    const facts = {
+      segment: segmentOf(customer),
+      timeZone: timeZoneOf(customer, deps.retailerTimeZone),
+      couponRedeemed:
+        needed === 'couponRedeemed' && step?.type === 'branch' && step.condition.type === 'couponRedeemed'
+          ? await deps.coupons.redeemedForRequest(`${enrollment.id}.${step.condition.step}`)
+          : undefined,
+      purchasedSinceEntry: needed === 'purchasedSinceEntry' ? await deps.purchases.purchasedSince(enrollment.customerId, new Date(enrollment.enteredAt)) : undefined,
+    };
+    const decision = stepDecision(now, enrollment, definition, facts);
+    // Effects first, each under an id derived from enrollment + visit + step: a retry after a lost ETag race
+    // or a crash repeats the same ids, which Service Bus drops and the consumers recognise.
+    for (const effect of decision.effects) await applyEffect(deps, enrollment, definition, effect, now);
+    const next = applyStepDecision(enrollment, decision, now);
+    if ((await deps.enrollments.replace(next, found.etag)) === 'conflict') continue;
+    if (next.status === 'active') await deps.bus.send(queues.journeySteps.name, stepMessage(next));
+    return 'done';
+  }
+  throw contention(`enrollment ${message.enrollmentId}`);
+}
+
+async function applyEffect(deps: JourneyDeps, enrollment: Enrollment, definition: JourneyDefinition, effect: StepEffect, now: Date): Promise<void> {
+  switch (effect.type) {
+    case 'issueCoupon': {
+      const request = couponRequest(enrollment, definition, effect.step.id)!;
+      await deps.bus.send(queues.couponRequests.name, { messageId: request.requestId, subject: 'coupon.request', body: request });
+      return;
+    }
+    case 'send': {
+      const step = effect.step;
+      const coupon =
+        step.couponFrom === undefined
+          ? undefined
+          : step.couponFrom === triggerCoupon
+            ? enrollment.trigger.code === undefined
+              ? undefined
+              : { code: enrollment.trigger.code }
+            : { request: couponRequest(enrollment, definition, step.couponFrom)! };
+      const request: OutboundRequest = {
+        messageId: `${enrollment.id}.${enrollment.cursor.visit}.${step.id}`,
+        customerId: enrollment.customerId,
+        templateId: step.template,
+        channel: step.channel,
+        channelPreference: definition.channelPreference,
+        journeyId: enrollment.journeyId,
+        version: enrollment.version,
+        enrollmentId: enrollment.id,
+        stepId: step.id,
+        ...(coupon === undefined ? {} : { coupon }),
+        ...(enrollment.trigger.eventProperties === undefined ? {} : { eventProperties: enrollment.trigger.eventProperties }),
+        marketing: step.marketing,
+        quietHours: definition.quietHours,
+        frequencyCap: definition.frequencyCap,
+        createdAt: now.toISOString(),
+        attempt: 0,
+      };
+      await deps.bus.send(queues.outboundMessages.name, { messageId: request.messageId, subject: 'message.send', body: request });
+      return;
+    }
+    case 'markDormant':
+      await deps.dormancy.mark(enrollment.customerId, effect.action, enrollment.journeyId, now);
+      return;
+    default: {
+      const exhaustive: never = effect;
+      return exhaustive;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Purchases
+
+export interface RecordedPurchase {
+  customerId: string;
+  purchaseId: string;
+  orderId: string;
+  source: string;
+  occurredAt: string;
+  totalMinor: number;
+  currency: string;
+  refund: boolean;
+}
+
+/**
+ * A purchase ends every active enrollment that exits on purchase (converted), and is reported to KPIs for
+ * every enrollment whose attribution window contains it. Returns the journeys converted, for follow-ups
+ * such as welcome-back.
+ */
+export async function onPurchase(deps: JourneyDeps, purchase: RecordedPurchase, now: Date): Promise<{ converted: Enrollment[]; reported: number }> {
+  const enrollments = await deps.enrollments.forCustomer(purchase.customerId);
+  const occurred = Date.parse(purchase.occurredAt);
+  const events: KpiEvent[] = [];
+  for (const e of enrollments) {
+    const entered = Date.parse(e.enteredAt);
+    if (occurred < entered || occurred > entered + e.attributionDays * 86_400_000) continue;
+    events.push({
+      eventId: `purchase:${e.id}:${purchase.purchaseId}`,
+      type: 'purchase',
+      journeyId: e.journeyId,
+      enrollmentId: e.id,
+      customerId: e.customerId,
+      orderId: purchase.orderId,
+      source: purchase.source,
+      amountMinor: purchase.refund ? -Math.abs(purchase.totalMinor) : purchase.totalMinor,
+      currency: purchase.currency,
+      occurredAt: purchase.occurredAt,
+      refund: purchase.refund,
+    });
+  }
+  await sendKpiEvents(deps.bus, events);
+  const converted: Enrollment[] = [];
+  for (const e of enrollments) {
+    // Converted by this very purchase on an earlier delivery: reported again, so follow-ups are not lost.
+    if (e.status === 'converted' && e.history.some((h) => h.event === 'converted' && h.reason.startsWith(`purchase ${purchase.orderId} `))) converted.push(e);
+    if (e.status !== 'active') continue;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const found = await deps.enrollments.get(e.customerId, e.id);
+      if (!found) break;
+      const next = conversionDecision(found.value, { orderId: purchase.orderId, occurredAt: purchase.occurredAt, refund: purchase.refund }, now);
+      if (!next) break;
+      if ((await deps.enrollments.replace(next, found.etag)) === 'ok') {
+        converted.push(next);
+        break;
+      }
+    }
+  }
+  return { converted, reported: events.length };
+}

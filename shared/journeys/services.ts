@@ -1,0 +1,66 @@
+import type { InvocationContext } from '@azure/functions';
+import { issueCoupon } from '../coupons/service.js';
+import type { DispatchDeps } from '../messages/dispatcher.js';
+import { containers } from '../resources.js';
+import { services } from '../services.js';
+import { CosmosCouponFacts, CosmosDormancy, CosmosPurchaseFacts } from './cosmos.js';
+import type { EventDeps } from './events.js';
+
+/**
+ * The ports of the journey and dispatcher use cases, on the stores the composition root (shared/services.ts)
+ * built, logging to the invocation.
+ */
+export function journeyDeps(context?: InvocationContext): EventDeps {
+  const s = services();
+  const rt = s.runtime;
+  const facts = new CosmosPurchaseFacts(rt.container(containers.purchases.name));
+  const coupons = new CosmosCouponFacts(rt.container(containers.idempotency.name), s.coupons.coupons);
+  return {
+    journeys: s.journeys,
+    enrollments: s.enrollments,
+    customers: s.customers,
+    purchases: facts,
+    purchaseCount: (customerId) => facts.count(customerId),
+    coupons,
+    dormancy: new CosmosDormancy(rt.container(containers.customers.name)),
+    bus: rt.bus,
+    retailerTimeZone: rt.settings.retailerTimeZone,
+    log: (line) => (context ? context.log(line) : console.log(line)),
+  };
+}
+
+export function dispatchDeps(context?: InvocationContext): DispatchDeps {
+  const s = services();
+  const rt = s.runtime;
+  return {
+    messages: s.messages,
+    suppressions: s.suppressions,
+    ledger: s.ledger,
+    templates: s.templates,
+    enrollments: s.enrollments,
+    customers: s.customers,
+    coupons: {
+      async resolve(request, now) {
+        const outcome = await issueCoupon({ ...s.coupons, log: (line) => context?.warn(line) }, request, now);
+        switch (outcome.kind) {
+          case 'issued':
+          case 'existing':
+            return { ok: true, coupon: outcome.coupon };
+          case 'refused':
+            return { ok: false, reason: `${outcome.reason}: ${outcome.detail}` };
+          default: {
+            const exhaustive: never = outcome;
+            return exhaustive;
+          }
+        }
+      },
+      async byCode(code) {
+        return (await s.coupons.coupons.get(code))?.value;
+      },
+    },
+    adapters: s.channels,
+    bus: rt.bus,
+    retailerTimeZone: rt.settings.retailerTimeZone,
+    log: (line) => (context ? context.log(line) : console.log(line)),
+  };
+}

@@ -1,0 +1,26 @@
+import type { BlobStore } from '../storage/blobs.js';
+import type { ChannelAdapter, Delivery, MessageChannel, SendOutcome } from './contract.js';
+
+/** Blob path of a message in the outbox: one folder per UTC day, one JSON document per message. */
+export function outboxPath(messageId: string, at: Date): string {
+  return `outbox/${at.toISOString().slice(0, 10)}/${encodeURIComponent(messageId)}.json`;
+}
+
+/**
+ * The channel every environment has: it stores exactly what would have gone out, so a person (or a test) can
+ * read it. Writing the same messageId again overwrites the same blob, so a redelivered send leaves one file.
+ */
+export class OutboxChannel implements ChannelAdapter {
+  readonly provider = 'outbox';
+
+  constructor(
+    readonly channel: MessageChannel,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  async send(delivery: Delivery, now: Date): Promise<SendOutcome> {
+    const document = { ...delivery, storedAt: now.toISOString() };
+    await this.blobs.put(outboxPath(delivery.messageId, now), JSON.stringify(document, null, 2), 'application/json');
+    return { kind: 'sent', providerMessageId: `outbox:${delivery.messageId}` };
+  }
+}
