@@ -216,11 +216,15 @@ function comparisonTiles(kpis) {
           'div',
           { class: 'tile' },
           el('div', { class: 'muted' }, t('incrementalRevenue')),
-          figure(`${key}.incrementalRevenue`, c.incrementalRevenue, (n) => f.signedMoney(n, currency), 'div', { class: 'big' }),
+          figure(`${key}.incrementalRevenue`, c.incrementalRevenue?.value, (n) => f.signedMoney(n, currency), 'div', { class: 'big' }),
+          Array.isArray(c.incrementalRevenue?.ci95)
+            ? el('div', { class: 'ci' }, t('ci', { lo: f.signedMoney(c.incrementalRevenue.ci95[0], currency), hi: f.signedMoney(c.incrementalRevenue.ci95[1], currency) }))
+            : null,
           el('div', { class: 'muted' }, t('incrementalNet')),
-          figure(`${key}.incrementalRevenueNetOfDiscount`, c.incrementalRevenueNetOfDiscount, (n) => f.signedMoney(n, currency), 'div'),
+          figure(`${key}.incrementalRevenueNetOfDiscount`, c.incrementalRevenueNetOfDiscount?.value, (n) => f.signedMoney(n, currency), 'div'),
         ),
       ),
+      powerView(c, key),
     );
   });
 }
@@ -228,28 +232,27 @@ function comparisonTiles(kpis) {
 function checksView(kpis) {
   const checks = kpis.checks ?? {};
   const out = [];
-  const srm = checks.srm ?? checks.sampleRatioMismatch;
-  if (srm && typeof srm.pValue === 'number') {
-    const bad = srm.mismatch ?? srm.flagged ?? srm.pValue < 0.001;
-    out.push(el('p', { class: bad ? 'bad' : 'good', 'data-check': 'srm', 'data-value': String(srm.pValue) }, t(bad ? 'srmBad' : 'srmOk', { p: f.pValue(srm.pValue) })));
-  }
-  const power = checks.power ?? checks.powered;
-  if (power && typeof power === 'object') {
-    const mde = power.minimumDetectableEffect;
-    const under = power.underpowered ?? power.powered === false;
-    if (typeof mde === 'number') {
-      out.push(el('p', { class: under ? 'warn' : 'good', 'data-check': 'power', 'data-value': String(mde) }, t(under ? 'underpowered' : 'powered', { mde: f.points(mde) })));
-    }
-    if (power.sentence || power.message) out.push(el('p', { class: 'muted' }, power.sentence ?? power.message));
+  for (const srm of checks.sampleRatio ?? []) {
+    if (srm.status === 'unknown' || !srm.check) continue;
+    const bad = srm.status === 'mismatch';
+    out.push(el('p', { class: bad ? 'bad' : 'good', 'data-check': `srm.${srm.version}`, 'data-value': String(srm.check.pValue) }, t(bad ? 'srmBad' : 'srmOk', { p: f.pValue(srm.check.pValue) })));
   }
   return out;
 }
 
+/** The power verdict of one comparison, in words: can these sizes detect the effect the journey hopes for? */
+function powerView(c, key) {
+  const power = c.power?.reactivation;
+  if (!power || typeof power.minimumDetectableEffect !== 'number') return null;
+  return el('p', { class: power.powered ? 'good' : 'warn', 'data-check': `${key}.power`, 'data-value': String(power.minimumDetectableEffect) },
+    t(power.powered ? 'powered' : 'underpowered', { mde: f.points(power.minimumDetectableEffect) }));
+}
+
 /** Treatment against control over entry days, with the 95 % band of the difference drawn around control + diff. */
 function timeSeries(daily, field) {
-  const days = daily?.days ?? daily?.items ?? [];
+  const days = daily?.days ?? [];
   if (days.length === 0 || typeof uPlot === 'undefined') return null;
-  const xs = days.map((d) => Date.parse(`${d.day ?? d.date}T00:00:00Z`) / 1000);
+  const xs = days.map((d) => Date.parse(`${d.entryDay}T00:00:00Z`) / 1000);
   const arm = (d, name) => (d.arms ?? []).find((a) => a.arm === name);
   const treatName = (days.at(-1).arms ?? []).find((a) => a.arm !== 'control')?.arm;
   if (!treatName) return null;
@@ -287,12 +290,15 @@ function timeSeries(daily, field) {
 async function renderResults(container) {
   fill(container, el('p', { class: 'muted' }, t('loading')));
   const journeysBody = await api('journeys');
-  const journeys = journeysBody?.items ?? journeysBody?.journeys ?? [];
+  const journeys = journeysBody?.items ?? [];
   if (journeys.length === 0) {
     fill(container, el('p', { class: 'empty' }, t('noJourneys')));
     return;
   }
-  if (!state.journeyId || !journeys.some((j) => j.journeyId === state.journeyId)) state.journeyId = journeys[0].journeyId;
+  // A running journey first: paused ones (the shipped defaults until someone resumes them) may have no results.
+  if (!state.journeyId || !journeys.some((j) => j.journeyId === state.journeyId)) {
+    state.journeyId = (journeys.find((j) => j.status === 'active') ?? journeys[0]).journeyId;
+  }
   const select = el(
     'select',
     { id: 'journey', onchange: (event) => ((state.journeyId = event.target.value), renderResults(container)) },

@@ -5,7 +5,8 @@ import { jsonResponse } from '../shared/http/problem.js';
 import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams, validateQuery } from '../shared/http/request.js';
 import { containers } from '../shared/resources.js';
-import { runtime } from '../shared/runtime.js';
+import { mapWithConcurrency } from '../shared/concurrency.js';
+import { services } from '../shared/services.js';
 
 export const SegmentCustomersParams = z.strictObject({ segment: SegmentName });
 export const SegmentCustomersQuery = z.strictObject({ ...pageQuery({ defaultLimit: 50 }), sort: SegmentCustomerSort.default('pAlive') });
@@ -24,14 +25,18 @@ export const segmentCustomers = httpHandler(async (request) => {
   const scope = `segment-customers\n${segment}\n${sort}`;
   const position = readPageToken(scope, continuationToken);
   if (!position.ok) return position.failure;
-  const rt = runtime();
+  const { runtime: rt, enrollments } = services();
   const page = await fetchPage(position.value, (p) => listSegmentCustomers(rt.container(containers.customers.name), segment, sort, limit, p));
   if (!page.ok) return page.failure;
   const now = rt.clock.now();
+  // One partition-scoped read per row (a page is at most 1,000): the journey each customer is in right now.
+  const current = await mapWithConcurrency(page.value.rows, 8, async (row) =>
+    (await enrollments.forCustomer(row.id)).find((e) => e.status === 'active')?.journeyId ?? null,
+  );
   return jsonResponse(200, {
     segment,
     sort,
-    items: page.value.rows.map((row) => segmentCustomerView(row, now, rt.settings.retailerTimeZone, null)),
+    items: page.value.rows.map((row, i) => segmentCustomerView(row, now, rt.settings.retailerTimeZone, current[i] ?? null)),
     continuationToken: nextPageToken(scope, page.value.continuationToken),
   });
 });

@@ -51,9 +51,14 @@ export function validateParams<S extends z.ZodType>(schema: S, params: unknown, 
   return fail({ kind: 'invalid', detail: `invalid ${where} parameter`, errors });
 }
 
-/** The query string against a strict schema: unknown and malformed parameters are named as `query/<name>`. */
+/**
+ * The query string against a strict schema: unknown and malformed parameters are named as `query/<name>`.
+ * `code` is the function key when a client sends it in the URL (the host checked it already): not a parameter
+ * of any route, so it is never refused as unknown.
+ */
 export function validateQuery<S extends z.ZodType>(schema: S, request: HttpRequest): Result<z.infer<S>> {
-  return validateParams(schema, Object.fromEntries(request.query.entries()), 'query');
+  const { code: _functionKey, ...query } = Object.fromEntries(request.query.entries());
+  return validateParams(schema, query, 'query');
 }
 
 const correlationPattern = /^[\x21-\x7e]{1,128}$/;

@@ -24,8 +24,6 @@ export const KpiQuery = z
     currency: z.string().refine(isKnownCurrency, 'an ISO 4217 currency code').optional(),
     /** The relative effect a comparison must be able to detect to count as powered (0.1 = 10 % of the control's value). */
     targetRelativeUplift: z.coerce.number().gt(0).max(10).default(0.1),
-    /** Azure Functions' key parameter, accepted so `?code=` works as in Azure. */
-    code: z.string().optional(),
   })
   .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 export type KpiQuery = z.infer<typeof KpiQuery>;

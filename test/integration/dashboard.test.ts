@@ -46,8 +46,14 @@ describe('the dashboard in a real browser', () => {
       const response = await host.call(`/api/customers/${id}`, { method: 'PUT', json: { firstName: `Kim ${id}`, lastName: 'Nowak', consents } });
       expect(response.status).toBe(201);
     }
+    // The shipped win-back journey ships paused; a retailer resumes it, and the night's run enrolls the at-risk.
+    const resumed = await host.call('/api/journeys/winback-default/resume', { method: 'POST' });
+    expect(resumed.status, await resumed.clone().text()).toBe(200);
     const run = await host.call('/admin/functions/segments-compute', { method: 'POST', json: { input: JSON.stringify({ asOf: '1998-06-30' }) } });
     expect(run.status).toBe(202);
+    await waitIdle(host);
+    // Past the quiet hours (until 08:00 in the customers' zone), so deferred sends go out.
+    await host.call('/admin/local/clock', { method: 'POST', json: { advanceMs: 4 * 60 * 60 * 1000 } });
     await waitIdle(host);
     const issued = await host.call('/api/coupons', { method: 'POST', json: { customerId: '00001', offerId: 'winback-default', requestId: 'dash-1' } });
     expect(issued.status, await issued.clone().text()).toBe(201);
@@ -89,6 +95,42 @@ describe('the dashboard in a real browser', () => {
     expect(problems).toEqual([]);
     mkdirSync(path.join(repoRoot, 'docs'), { recursive: true });
     await page.screenshot({ path: path.join(repoRoot, 'docs/dashboard.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('shows the journey results GET /api/kpis answers: funnel per arm and the uplift against control', async () => {
+    const { page, problems, context } = await open(`?code=${host.functionKey}`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    expect(await page.locator('#journey').inputValue()).toBe('winback-default');
+    type Arm = Record<string, number | string | null> & { arm: string };
+    type Comparison = { arm: string; against: string; reactivation: { absolute: number }; revenuePerEnrolled: { absolute: number }; incrementalRevenue: { value: number } };
+    const kpis = await api<{ currency: string; arms: Arm[]; comparisons: Comparison[] }>('/api/kpis?journeyId=winback-default');
+    expect(kpis.arms.map((a) => a.arm)).toContain('control');
+    expect(kpis.arms.reduce((n, a) => n + Number(a['enrolled']), 0)).toBeGreaterThan(100);
+    const f = formatters('en');
+    for (const arm of kpis.arms) {
+      for (const metric of ['enrolled', 'messaged', 'couponsIssued', 'couponsRedeemed', 'reactivated']) {
+        const cell = page.locator(`[data-field="arms.${arm.arm}.${metric}"]`);
+        expect(await cell.getAttribute('data-value'), `${arm.arm}.${metric}`).toBe(String(arm[metric]));
+        expect(await cell.textContent()).toBe(f.integer(Number(arm[metric])));
+      }
+      const revenue = page.locator(`[data-field="arms.${arm.arm}.revenuePerEnrolled"]`);
+      expect(await revenue.textContent()).toBe(arm['revenuePerEnrolled'] === null ? '–' : f.money(Number(arm['revenuePerEnrolled']), kpis.currency));
+    }
+    expect(kpis.comparisons.length).toBeGreaterThan(0);
+    for (const c of kpis.comparisons) {
+      const key = `comparisons.${c.arm}.${c.against}`;
+      expect(await page.locator(`[data-field="${key}.reactivation.absolute"]`).getAttribute('data-value')).toBe(String(c.reactivation.absolute));
+      expect(await page.locator(`[data-field="${key}.reactivation.absolute"]`).textContent()).toBe(f.points(c.reactivation.absolute));
+      expect(await page.locator(`[data-field="${key}.incrementalRevenue"]`).getAttribute('data-value')).toBe(String(c.incrementalRevenue.value));
+    }
+    // Channels: what the dispatcher did, by channel and status (most of CDNOW's customers gave no consent).
+    const stats = await api<{ items: { channel: string; status: string; reason: string | null; count: number }[] }>('/api/messages/stats');
+    expect(stats.items.length).toBeGreaterThan(0);
+    for (const row of stats.items) {
+      expect(await page.locator(`[data-field="channels.${row.channel}.${row.status}.${row.reason ?? ''}"]`).getAttribute('data-value')).toBe(String(row.count));
+    }
+    expect(problems).toEqual([]);
     await context.close();
   });
 
