@@ -2,7 +2,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { z } from 'zod';
 import { TimeUnit } from '../shared/analytics/index.js';
 import { runtime } from '../shared/runtime.js';
-import { startRun } from '../shared/segmentation/orchestrator.js';
+import { startRun } from '../shared/segmentation/start.js';
 import { RunId } from '../shared/segmentation/plan.js';
 import { TestFaults } from '../shared/segmentation/run.js';
 import { segmentation, segmentationSettings } from '../shared/segmentation/services.js';

@@ -3,7 +3,7 @@ import { AnalyticsConfig } from '../analytics/index.js';
 import { containers } from '../resources.js';
 import { runtime, type Runtime } from '../runtime.js';
 import { CosmosCustomerSegmentationStore, CosmosPurchaseSource, CosmosRunRepository } from './cosmos.js';
-import type { SegmentationSettings } from './orchestrator.js';
+import type { SegmentationSettings } from './start.js';
 import type { SegmentationDeps } from './ports.js';
 
 /**
