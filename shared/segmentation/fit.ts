@@ -22,7 +22,12 @@ export async function fitRun(deps: SegmentationDeps, runId: string): Promise<voi
     if (partial.version !== 1 || partial.asOfDay !== run.asOfDay) throw new Error(`run ${runId}: shard ${shard} partial does not match the run`);
     merged = merged === undefined ? partial : mergeStats(merged, partial);
   }
-  const previous = (await deps.runs.latestCompleted(5)).find((r) => r.models !== undefined && r.runId !== runId);
+  const completed = (await deps.runs.latestCompleted(5)).filter((r) => r.runId !== runId);
+  const previous = completed.find((r) => r.models !== undefined);
+  // Pass 2 compares against what the latest completed run left on the documents; a backtest (asOf before
+  // that run's) reads the documents instead, since it must see which customers a later run scored.
+  const latest = completed[0];
+  const baseline = latest !== undefined && latest.asOf <= run.asOf ? { runId: latest.runId, shards: latest.shards } : null;
   const fitted = fitModels(merged!, {
     timeUnit: run.timeUnit,
     minCustomers: run.config.fit.minCustomers,
@@ -49,6 +54,7 @@ export async function fitRun(deps: SegmentationDeps, runId: string): Promise<voi
         status: 'scoring',
         models: fitted.models,
         cutPoints,
+        baseline,
         currency: currency.currency,
         warnings: [...current.warnings, ...fitted.warnings, ...(currency.warning ? [currency.warning] : [])],
         fittedAt: now.toISOString(),

@@ -7,3 +7,5 @@ export const snapshotPrefix = (runId: string) => `segments/${runId}/`;
 export const partName = (shard: number) => `part-${pad(shard)}.csv`;
 export const partPath = (runId: string, shard: number) => `${snapshotPrefix(runId)}${partName(shard)}`;
 export const summaryPath = (runId: string) => `${snapshotPrefix(runId)}summary.json`;
+/** What each customer document holds after the run (see state.ts); the next run compares against it. */
+export const statePath = (runId: string, shard: number) => `segment-state/${runId}/state-${pad(shard)}.json`;

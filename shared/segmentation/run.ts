@@ -31,6 +31,10 @@ export const ScoreResult = z.object({
   events: z.number().int().nonnegative(),
   /** Customer documents written by this run (a redelivery counts what it found already done too). */
   written: z.number().int().nonnegative(),
+  /** Customers whose document was left as it was: nothing a reader uses changed and the scores are fresh. */
+  unchanged: z.number().int().nonnegative().default(0),
+  /** True when the shard decided from the baseline run's state files instead of reading each document. */
+  baseline: z.boolean().default(false),
   /** Customers left alone because a run with a later asOf already scored them (backtests). */
   skippedNewer: z.number().int().nonnegative(),
   /** Erased customers (tombstoned) not brought back as analytics-only documents. */
@@ -75,11 +79,20 @@ export const SegmentRun = z.object({
   score: z.record(z.string(), ScoreResult),
   models: Models.optional(),
   cutPoints: RfmCutPoints.optional(),
+  /** The completed run whose customer state files pass 2 compares against (null: read every document). */
+  baseline: z.object({ runId: RunId, shards: z.number().int().min(1) }).nullable().optional(),
   currency: z.string().nullable().optional(),
   warnings: z.array(z.string()),
   error: z.string().optional(),
   totals: z
-    .object({ customers: z.number().int(), segments: counts, movements: counts, events: z.number().int() })
+    .object({
+      customers: z.number().int(),
+      segments: counts,
+      movements: counts,
+      events: z.number().int(),
+      written: z.number().int().default(0),
+      unchanged: z.number().int().default(0),
+    })
     .optional(),
   testFaults: TestFaults.optional(),
 });
@@ -167,13 +180,17 @@ export function scoreTotals(run: SegmentRun): NonNullable<SegmentRun['totals']> 
   const movements: Record<string, number> = {};
   let customers = 0;
   let events = 0;
+  let written = 0;
+  let unchanged = 0;
   for (const result of Object.values(run.score)) {
     customers += result.customers;
     events += result.events;
+    written += result.written;
+    unchanged += result.unchanged;
     addCounts(segments, result.segments);
     addCounts(movements, result.movements);
   }
-  return { customers, segments, movements: sortedCounts(movements), events };
+  return { customers, segments, movements: sortedCounts(movements), events, written, unchanged };
 }
 
 function sortedCounts(counts: Record<string, number>): Record<string, number> {
@@ -222,4 +239,10 @@ export function runProgress(run: SegmentRun): RunProgress {
 export function runSeconds(run: SegmentRun, now: Date): number {
   const end = run.completedAt ? Date.parse(run.completedAt) : now.getTime();
   return Math.max(0, (end - Date.parse(run.createdAt)) / 1000);
+}
+
+/** Newest creation first, then run id descending: the order GET /api/segments/runs pages through. */
+export function newestFirst(a: SegmentRun, b: SegmentRun): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  return a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0;
 }

@@ -2,16 +2,18 @@ import { emptyFields, Scorer } from '../analytics/index.js';
 import { mapWithConcurrency } from '../concurrency.js';
 import { queues } from '../resources.js';
 import { csvRow, snapshotColumns } from './csv.js';
-import { decideCustomerUpdate, movementKey } from './customer-update.js';
-import { writeCustomer } from './customer-writes.js';
+import { decideCustomer, movementKey, stateOf, type CustomerState } from './customer-update.js';
+import { writeCustomer, type Basis } from './customer-writes.js';
 import { segmentChangedMessage } from './events.js';
 import { faultAt, TestFault } from './faults.js';
 import { finalizeRun } from './finalize.js';
-import { partPath, summariesPath } from './paths.js';
+import { partPath, statePath, summariesPath } from './paths.js';
+import { shardRange } from './plan.js';
 import type { SegmentationDeps } from './ports.js';
 import { scoreCustomerAt, type ScoredCustomer } from './record.js';
 import { passComplete, recordShard, type RecordOutcome, type ScoreResult } from './run.js';
 import { snapshotRow } from './snapshot-rows.js';
+import { loadBaseline, stateFile } from './state.js';
 import { secondsSince } from './summarize.js';
 import { ShardWork, workColumns } from './work.js';
 
@@ -42,13 +44,19 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
   const fault = faultAt(deps, run, 'score', shard, deliveryCount);
   const concurrency = deps.concurrency ?? 16;
 
+  // With a baseline (the previous run's state files) the shard reads no customer document; without one
+  // (first run, a backtest, a missing file) it reads each customer before deciding.
+  const baseline = run.baseline ? await loadBaseline(deps, run.baseline, shardRange(shard, run.shards), run.shards) : undefined;
+
   const segments: Record<string, number> = {};
   const movements: Record<string, number> = {};
   let events = 0;
   let written = 0;
+  let unchanged = 0;
   let skippedNewer = 0;
   let skippedErased = 0;
   const csv: string[] = [csvRow(snapshotColumns)];
+  const states: CustomerState[] = [];
   const f = emptyFields();
   const chunks = Math.ceil(work.customers.length / chunkSize);
 
@@ -60,14 +68,17 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
       segments[s.segment] = (segments[s.segment] ?? 0) + 1;
     }
 
-    const decisions = await mapWithConcurrency(scored, concurrency, async (s) => {
-      const found = await deps.customers.read(s.customerId);
-      return { found, decision: decideCustomerUpdate(found?.stored, run, s.segment) };
-    });
+    const known: { state: CustomerState | undefined; basis: Basis }[] = baseline
+      ? scored.map((s) => ({ state: baseline.get(s.customerId), basis: { kind: 'assumed' } }))
+      : await mapWithConcurrency(scored, concurrency, async (s) => {
+          const found = await deps.customers.read(s.customerId);
+          return { state: stateOf(s.customerId, found?.stored), basis: { kind: 'read', etag: found?.etag } };
+        });
+    const decisions = scored.map((s, k) => decideCustomer(known[k]!.state, s, run, deps.writePolicy));
     // Events go out before the customers are stamped: a crash in between re-sends them on redelivery, where
     // duplicate detection (messageId = customer:run) drops the copies; stamped customers are skipped.
     const outgoing = scored.flatMap((s, k) => {
-      const d = decisions[k]!.decision;
+      const d = decisions[k]!;
       return d.kind === 'write' && d.changed ? [segmentChangedMessage(s, d, run)] : [];
     });
     if (outgoing.length > 0) await deps.bus.send(queues.customerEvents.name, outgoing);
@@ -75,21 +86,24 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
       throw new TestFault(`test fault: score shard ${shard} after the events of chunk ${chunk}`);
     }
 
-    const outcomes = await mapWithConcurrency(scored, concurrency, async (s, k) => {
-      const { found, decision } = decisions[k]!;
-      return writeCustomer(deps, run, s, decision, found?.etag);
-    });
+    const outcomes = await mapWithConcurrency(scored, concurrency, (s, k) => writeCustomer(deps, run, s, decisions[k]!, known[k]!.basis, known[k]!.state));
     scored.forEach((s, k) => {
       const outcome = outcomes[k]!;
       switch (outcome.kind) {
         case 'newer_exists':
           skippedNewer++;
+          if (outcome.state) states.push(outcome.state);
           break;
         case 'erased':
           skippedErased++;
           break;
+        case 'unchanged':
+          unchanged++;
+          states.push(outcome.state);
+          break;
         case 'done':
           written++;
+          states.push(outcome.state);
           // Counted from the outcome, not from sends: a redelivery finds earlier customers stamped.
           if (outcome.from !== s.segment) {
             events++;
@@ -98,10 +112,11 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
           }
           break;
       }
-      csv.push(csvRow(snapshotRow(s, outcome.kind === 'done' ? outcome : undefined)));
+      csv.push(csvRow(snapshotRow(s, outcome.kind === 'done' || outcome.kind === 'unchanged' ? outcome : undefined)));
     });
   }
 
+  await deps.blobs.put(statePath(runId, shard), stateFile(runId, shard, states), 'application/json');
   const part = partPath(runId, shard);
   await deps.blobs.put(part, csv.join(''), 'text/csv; charset=utf-8');
   const result: ScoreResult = {
@@ -110,6 +125,8 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
     movements,
     events,
     written,
+    unchanged,
+    baseline: baseline !== undefined,
     skippedNewer,
     skippedErased,
     part,

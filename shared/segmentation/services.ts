@@ -48,6 +48,7 @@ function build() {
       clock: rt.clock,
       // Only the local host installs its in-process Service Bus; in Azure test faults are never honoured.
       allowTestFaults: rt.settings.serviceBus.kind === 'local',
+      writePolicy: { staleAfterDays: rt.settings.segmentsStaleAfterDays },
     },
   };
   return cached;

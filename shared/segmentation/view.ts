@@ -24,6 +24,10 @@ export function runFields(run: SegmentRun, now: Date) {
     movements: totals?.movements ?? {},
     /** Customers whose segment changed: one segment.changed event each. */
     segmentChanges: totals?.events ?? 0,
+    /** Customer documents this run wrote (a segment, a band or stale scores changed), and those it left as they were. */
+    customersWritten: totals?.written ?? 0,
+    customersUnchanged: totals?.unchanged ?? 0,
+    baselineRunId: run.baseline?.runId ?? null,
     cutPoints: run.cutPoints ?? null,
     currency: run.currency ?? null,
     createdAt: run.createdAt,

@@ -34,6 +34,9 @@ interface SegmentsView {
   segments: Record<string, number>;
   movements: Record<string, number>;
   segmentChanges: number;
+  baselineRunId: string | null;
+  customersWritten: number;
+  customersUnchanged: number;
   previousRunId?: string | null;
   retries: { pass: string; shard: number; deliveryCount: number }[];
   progress: { summarized: number; scored: number; shards: number };
@@ -49,7 +52,8 @@ interface Scores {
   segmentSince: string;
   previousSegment: string | null;
   runId: string;
-  scores: { x: number; txDays: number; TDays: number; pAlive: number; rfm: { code: string } };
+  source: 'document' | 'recomputed';
+  scores: { x: number; txDays: number; TDays: number; pAlive: number; rfm: { code: string }; runId: string; computedAt: string };
 }
 
 describe('segmentation runs on the local host (CDNOW)', () => {
@@ -184,9 +188,12 @@ describe('segmentation runs on the local host (CDNOW)', () => {
     expect(view.runId).not.toBe('cdnow-1');
     expect(view.previousRunId).toBe('cdnow-1');
     expect(view).toMatchObject({ status: 'completed', customers: 2357, segmentChanges: 0, movements: {} });
+    // Nothing a reader uses changed: no document was written; profile-scores recomputes the new run's scores.
+    expect(view).toMatchObject({ baselineRunId: 'cdnow-1', customersWritten: 0, customersUnchanged: 2357 });
     expect(await events()).toMatchObject({ active: 2357, deadLettered: 0 });
     const after = await scoresOf('00004');
-    expect(after).toMatchObject({ segment: before.segment, segmentSince: '1997-09-30', runId: view.runId });
+    expect(after).toMatchObject({ segment: before.segment, segmentSince: '1997-09-30', runId: view.runId, source: 'recomputed' });
+    expect(after.scores).toEqual({ ...before.scores, runId: view.runId, computedAt: after.scores.computedAt });
 
     // Re-triggering a completed run by its id does nothing.
     await run({ asOf: '1997-09-30', timeUnit: 'week', runId: 'cdnow-1' });

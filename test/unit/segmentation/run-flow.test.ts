@@ -4,6 +4,7 @@ import { defaultAnalyticsConfig } from '../../../shared/analytics/index.js';
 import { queues } from '../../../shared/resources.js';
 import { handleShardMessage } from '../../../shared/segmentation/dispatch.js';
 import { summaryPath } from '../../../shared/segmentation/paths.js';
+import { profileScores } from '../../../shared/segmentation/profile-scores.js';
 import { startRun, type SegmentationSettings } from '../../../shared/segmentation/start.js';
 import { ShardMessage } from '../../../shared/segmentation/plan.js';
 import type { PurchaseRow } from '../../../shared/segmentation/ports.js';
@@ -162,6 +163,99 @@ describe('segmentation orchestration (in-memory adapters)', () => {
     expect(events(deps)).toHaveLength(2357);
     expect((await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', runId: 'one' })).kind).toBe('already_completed');
     expect(deps.bus.count(queues.segmentShards.name)).toBe(0);
+  });
+
+  describe('the next night decides from the state files (pay for what changed)', () => {
+    const nights = ['1997-09-30', '1997-10-04'];
+    const nightly = async (deps: Deps, asOf: string, runId: string) => {
+      deps.clock.at = new Date(deps.clock.at.getTime() + 60_000);
+      await startRun(deps, settings, { trigger: 'on_demand', asOf, runId });
+      await drain(deps, () => 0);
+      return (await deps.runs.get(runId))!;
+    };
+    const partsOf = (deps: Deps, runId: string) =>
+      [...deps.blobs.files.entries()].filter(([k]) => k.startsWith(`segments/${runId}/part-`)).map(([k, v]) => [k, v.content.toString()]);
+    const segmentationOf = (deps: Deps) =>
+      [...deps.customers.docs.entries()].map(([id, { doc }]) => [id, doc['segment'], doc['segmentSince'], doc['previousSegment']]).sort();
+    /** Night 1, then night 2 either from the state files or (reference) with them deleted, reading every document. */
+    const twoNights = async (withState: boolean, tamper?: (deps: Deps) => void) => {
+      const deps = memoryDeps(cdnow, now);
+      await nightly(deps, nights[0]!, 'n1');
+      if (!withState) for (const key of [...deps.blobs.files.keys()]) if (key.startsWith('segment-state/')) deps.blobs.files.delete(key);
+      tamper?.(deps);
+      const before = { ...deps.customers.ops };
+      const sentBefore = events(deps).length;
+      const run = await nightly(deps, nights[1]!, 'n2');
+      return {
+        deps,
+        run,
+        reads: deps.customers.ops.read - before.read,
+        writes: deps.customers.ops.write - before.write,
+        sent: events(deps).slice(sentBefore),
+      };
+    };
+
+    it('reads no customer document, writes only what changed, and sends the same events as a run that reads everything', async () => {
+      const fast = await twoNights(true);
+      const reference = await twoNights(false);
+      expect(fast.run.baseline).toEqual({ runId: 'n1', shards: 8 });
+      expect(Object.values(fast.run.score).every((r) => r.baseline)).toBe(true);
+      expect(Object.values(reference.run.score).some((r) => r.baseline)).toBe(false);
+      expect(fast.reads).toBe(0);
+      expect(reference.reads).toBeGreaterThanOrEqual(2357);
+      expect(fast.writes).toBe(reference.writes);
+      expect(fast.writes).toBe(fast.run.totals!.written);
+      expect(fast.run.totals!.written + fast.run.totals!.unchanged).toBe(2357);
+      expect(fast.writes).toBeLessThan(2357 / 2);
+      expect(fast.run.totals!.events).toBeGreaterThan(0);
+      expect(fast.run.totals).toEqual(reference.run.totals);
+      expect(fast.sent).toEqual(reference.sent);
+      expect(fast.sent).toHaveLength(fast.run.totals!.events);
+      expect(segmentationOf(fast.deps)).toEqual(segmentationOf(reference.deps));
+      expect(partsOf(fast.deps, 'n2')).toEqual(partsOf(reference.deps, 'n2'));
+    });
+
+    it('a document that no longer matches the state file is read and decided again when it must be written', async () => {
+      const tamper = (deps: Deps) => {
+        for (const { doc } of deps.customers.docs.values()) (doc['analytics'] as { runId: string }).runId = 'concurrent';
+      };
+      const fast = await twoNights(true, tamper);
+      const reference = await twoNights(false, tamper);
+      expect(fast.sent).toEqual(reference.sent);
+      expect(segmentationOf(fast.deps)).toEqual(segmentationOf(reference.deps));
+      expect(fast.reads).toBe(fast.writes / 2);
+    });
+
+    it('profile-scores answers the latest run exactly, recomputed from its models for a customer it did not rewrite', async () => {
+      const fast = await twoNights(true);
+      const full = { ...memoryDeps(cdnow, now), writePolicy: { staleAfterDays: 0 } };
+      await nightly(full, nights[0]!, 'n1');
+      await nightly(full, nights[1]!, 'n2');
+      let recomputed = 0;
+      for (const [id, { doc }] of [...fast.deps.customers.docs.entries()].slice(0, 300)) {
+        const answer = await profileScores(fast.deps, id);
+        if (answer.kind !== 'found') throw new Error(`no scores for ${id}`);
+        const { computedAt: _a, segmentFrom: _b, ...expected } = full.customers.docs.get(id)!.doc['analytics'] as Record<string, unknown>;
+        const { computedAt: _c, ...actual } = answer.analytics;
+        expect(actual).toEqual(expected);
+        expect(answer.segment).toBe(full.customers.docs.get(id)!.doc['segment']);
+        if ((doc['analytics'] as { runId: string }).runId === 'n1') {
+          expect(answer.source).toBe('recomputed');
+          recomputed++;
+        }
+      }
+      expect(recomputed).toBeGreaterThan(100);
+    });
+
+    it('rewrites every customer whose stored scores reached the staleness', async () => {
+      const deps = memoryDeps(cdnow, now);
+      await nightly(deps, '1997-09-30', 'd0');
+      await nightly(deps, '1997-10-01', 'd1');
+      const week = await nightly(deps, '1997-10-07', 'd7');
+      const ages = [...deps.customers.docs.values()].map(({ doc }) => (doc['analytics'] as { asOf: string }).asOf);
+      expect(ages.every((asOf) => asOf >= '1997-10-01')).toBe(true);
+      expect(week.totals!.written).toBeGreaterThan(0);
+    });
   });
 
   it('a backtest never overwrites customers scored as of a later day, and erased customers stay erased', async () => {
