@@ -11,21 +11,14 @@
  * records the purchase and the budget delta) are counted apart from the rest (the HTTP hot path), and read
  * only after the host is idle. Last output line: one JSON object with the figures.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-interface Host {
-  url: string;
-  key: string;
-  child: ChildProcess;
-}
+import { mapWithConcurrency } from '../shared/concurrency.js';
+import { repoRoot, startBenchHost } from './host.js';
 
 /** The counting module, written to a temp dir and imported by absolute URL so it shares the host's modules. */
 function probeModule(dir: string): string {
@@ -99,50 +92,6 @@ functions.app.http('bench-cosmos-ops', {
   return file;
 }
 
-async function startHost(dataDir: string, probe: string): Promise<Host> {
-  const child = spawn(
-    process.execPath,
-    [path.join(repoRoot, 'dist/local/start.js'), '--port', '0', '--cosmos-port', '0', '--blob-port', '0', '--data-dir', dataDir, '--ready-json', '--quiet', '--functions', probe],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, WINBACK_FUNCTION_KEY: 'bench-key-123456', SEGMENTS_SCHEDULE: process.env['SEGMENTS_SCHEDULE'] ?? '0 0 2 * * *' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  const ready = await new Promise<{ url: string; functionKey: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start in time:\n${output}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /^WINBACK_READY (.+)$/m.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(JSON.parse(match[1]!) as { url: string; functionKey: string });
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`host exited with ${code}:\n${output}`));
-    });
-  });
-  return { url: ready.url, key: ready.functionKey, child };
-}
-
-async function pool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index]!);
-      }
-    }),
-  );
-  return results;
-}
-
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
@@ -155,25 +104,14 @@ async function main() {
     { clients: 64, n: Number(values.n64) },
   ];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'winback-bench-'));
-  const host = await startHost(path.join(dir, 'data'), probeModule(dir));
-  const call = async (p: string, init: { method?: string; json?: unknown; headers?: Record<string, string> } = {}) => {
-    const response = await fetch(host.url + p, {
-      method: init.method ?? 'GET',
-      headers: { 'x-functions-key': host.key, 'content-type': 'application/json', ...init.headers },
-      body: init.json === undefined ? undefined : JSON.stringify(init.json),
-    });
-    const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-    return { status: response.status, body };
-  };
+  const host = await startBenchHost(path.join(dir, 'data'), ['--functions', probeModule(dir)]);
+  const call = host.call;
   const ops = async () => {
     const r = await call('/api/bench/cosmos-ops');
     if (r.status !== 200) throw new Error(`operation counter unavailable: ${r.status}`);
     return r.body as { hot: Record<string, number>; async: Record<string, number> };
   };
-  const idle = async () => {
-    const response = await fetch(host.url + '/admin/local/idle', { method: 'POST', headers: { 'x-functions-key': host.key, 'content-type': 'application/json' }, body: JSON.stringify({ timeoutMs: 300_000 }) });
-    if (response.status !== 200) throw new Error(`host did not become idle: ${response.status} ${await response.text()}`);
-  };
+  const idle = () => host.idle();
   const perRedemption = (before: Record<string, number>, after: Record<string, number>, n: number) => {
     const delta: Record<string, number> = {};
     for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) delta[k] = v - (before[k] ?? 0);
@@ -188,7 +126,7 @@ async function main() {
     });
     const total = levels.reduce((a, l) => a + l.n, 0);
     const seedStart = performance.now();
-    const codes = await pool(Array.from({ length: total }, (_, i) => i), 16, async (i) => {
+    const codes = await mapWithConcurrency(Array.from({ length: total }, (_, i) => i), 16, async (i) => {
       const r = await call('/api/coupons', { method: 'POST', json: { customerId: `bench-${i}`, offerId: 'bench', requestId: `bench-req-${i}` } });
       if (r.status !== 201) throw new Error(`seeding failed: ${r.status} ${JSON.stringify(r.body)}`);
       return r.body!['code'] as string;
@@ -207,7 +145,7 @@ async function main() {
       const latencies: number[] = [];
       let failures = 0;
       const start = performance.now();
-      await pool(batch, level.clients, async (code) => {
+      await mapWithConcurrency(batch, level.clients, async (code) => {
         const t0 = performance.now();
         const r = await call('/api/redemptions', {
           method: 'POST',
@@ -251,11 +189,7 @@ async function main() {
     }
     console.log(JSON.stringify({ benchmark: 'redemptions', host: 'local (embedded Cosmos emulator)', cpus: os.cpus().length, seeded: total, levels: results }));
   } finally {
-    await new Promise<void>((resolve) => {
-      if (host.child.exitCode !== null) return resolve();
-      host.child.once('exit', () => resolve());
-      host.child.kill('SIGINT');
-    });
+    await host.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

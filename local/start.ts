@@ -162,7 +162,13 @@ export async function start(options: StartOptions) {
     const clock: Clock = virtualClock ?? systemClock;
 
     // Periodic snapshots bound what a hard kill (no chance to snapshot on exit) can lose.
-    const cosmos = await startCosmosEmulator({ port: options.cosmosPort, dataDir: path.join(options.dataDir, 'cosmos'), fresh: options.fresh, snapshotIntervalMs: 5_000 });
+    const cosmos = await startCosmosEmulator({
+      port: options.cosmosPort,
+      dataDir: path.join(options.dataDir, 'cosmos'),
+      fresh: options.fresh,
+      snapshotIntervalMs: 5_000,
+      requestLogContainers: Object.values(containers).map((c) => c.name),
+    });
     cleanups.push(() => cosmos.stop());
     const databaseId = process.env[settingNames.cosmosDatabase] || 'winback';
     await ensureDatabase({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId, containers });
@@ -207,6 +213,7 @@ export async function start(options: StartOptions) {
       clock,
       virtualClock,
       transport: bus,
+      cosmosRequests: () => cosmos.requestCounts(),
       appSettings: process.env,
       log,
     });

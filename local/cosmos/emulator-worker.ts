@@ -19,6 +19,7 @@ import {
   type AccountSnapshot,
   type SnapshotCounts,
 } from './snapshot.js';
+import { classifyRequest, RequestCounter, type RequestHead } from './request-counts.js';
 import type { StartFailure, WorkerMessage, WorkerRequest, WorkerStart } from './worker-protocol.js';
 
 if (isMainThread || !parentPort) throw new Error('emulator-worker.js runs as a worker thread of startCosmosEmulator');
@@ -121,10 +122,12 @@ async function start(): Promise<void> {
 
   // Only writes mark the state dirty; queries are POSTs too but carry the isquery header.
   let dirty = false;
-  server.on('request', (req: { method?: string; headers: Record<string, string | string[] | undefined> }) => {
+  const requestLog = new RequestCounter(options.requestLog.containers, options.requestLog.buffer);
+  server.on('request', (req: RequestHead) => {
+    const { container, kind } = classifyRequest(req);
+    requestLog.add(container, kind);
     if (req.method === 'GET' || req.method === 'HEAD') return;
-    if (String(req.headers['x-ms-documentdb-isquery'] ?? '').toLowerCase() === 'true') return;
-    if (req.headers['x-ms-cosmos-is-query-plan-request'] !== undefined) return;
+    if (kind === 'query' || kind === 'queryPlan') return;
     dirty = true;
   });
 

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { CosmosClient, type IndexingPolicy, type UniqueKeyPolicy } from '@azure/cosmos';
 import type { ContainerSpec } from '../../shared/resources.js';
 import { emulatorKey, isLoopbackEndpoint, localCosmosClientOptions } from './client-options.js';
+import { RequestCounter, type RequestCounts } from './request-counts.js';
 import { snapshotFileName, type SnapshotCounts } from './snapshot.js';
 import type { StartFailure, WorkerMessage, WorkerRequest, WorkerStart } from './worker-protocol.js';
 
@@ -33,6 +34,8 @@ export interface CosmosEmulatorOptions {
   fresh?: boolean;
   /** Also snapshot every N ms while something changed, so a crash loses at most that much. */
   snapshotIntervalMs?: number;
+  /** Containers the request log counts by name (others count together as "(other)"). */
+  requestLogContainers?: string[];
 }
 
 export interface CosmosEmulator {
@@ -44,6 +47,8 @@ export interface CosmosEmulator {
   readonly snapshotFile: string | undefined;
   /** What was restored at start (zeros when fresh or no snapshot existed). */
   readonly restored: SnapshotCounts;
+  /** Requests served since start, by container and kind (the emulator's request log). */
+  requestCounts(): RequestCounts;
   /** Writes a snapshot now (no-op without dataDir). */
   snapshot(): Promise<void>;
   /** Closes the server and all connections, then snapshots if anything changed. Idempotent. */
@@ -82,6 +87,7 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
   }
 
   const exitSignal = new SharedArrayBuffer(4);
+  const requestLog = new RequestCounter(options.requestLogContainers ?? []);
   const start: WorkerStart = {
     port: options.port,
     host,
@@ -89,6 +95,7 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
     fresh: options.fresh ?? false,
     snapshotIntervalMs: options.snapshotIntervalMs,
     exitSignal,
+    requestLog: { containers: [...requestLog.names.slice(0, -2)], buffer: requestLog.buffer! },
   };
   let starting: Worker | undefined;
   let ready: Extract<WorkerMessage, { type: 'ready' }>;
@@ -201,6 +208,7 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
     restored: ready.restored,
     snapshot,
     stop,
+    requestCounts: () => requestLog.read(),
   };
 }
 

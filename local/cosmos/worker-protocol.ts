@@ -16,6 +16,8 @@ export interface WorkerStart {
    * written: the exiting thread can only wait synchronously, with Atomics.wait.
    */
   exitSignal: SharedArrayBuffer;
+  /** The request log (request-counts.ts): container names and the shared counter table. */
+  requestLog: { containers: string[]; buffer: SharedArrayBuffer };
 }
 
 /** What went wrong at start, rebuilt as the same error in the caller's thread. */

@@ -6,10 +6,15 @@ import type { SegmentationDeps } from './ports.js';
  * Sends one pass's shard messages. Message ids are deterministic, so a second sender (a resume, a coordinator
  * that crashed after fanning out) is dropped by duplicate detection.
  */
-export async function sendShards(deps: SegmentationDeps, runId: string, kind: ShardPass, shards: readonly number[]): Promise<void> {
+export async function sendShards(
+  deps: SegmentationDeps,
+  run: { runId: string; resumes: number },
+  kind: ShardPass,
+  shards: readonly number[],
+): Promise<void> {
   const messages = shards.map((shard) => {
-    const body: ShardMessage = { kind, runId, shard };
-    return { messageId: shardMessageId(body), body, subject: `segments.${kind}` };
+    const body: ShardMessage = { kind, runId: run.runId, shard };
+    return { messageId: shardMessageId(body, run.resumes), body, subject: `segments.${kind}` };
   });
   for (let i = 0; i < messages.length; i += 100) await deps.bus.send(queues.segmentShards.name, messages.slice(i, i + 100));
 }

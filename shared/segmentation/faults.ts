@@ -10,6 +10,6 @@ export class TestFault extends Error {
 /** The run's test fault when it applies to this delivery of this shard. */
 export function faultAt(deps: SegmentationDeps, run: SegmentRun, pass: ShardPass, shard: number, deliveryCount: number): TestFaults | undefined {
   const f = run.testFaults;
-  if (!deps.allowTestFaults || f === undefined || deliveryCount !== 1) return undefined;
+  if (!deps.allowTestFaults || f === undefined || deliveryCount > f.deliveries) return undefined;
   return f.pass === pass && f.shard === shard ? f : undefined;
 }

@@ -2,7 +2,7 @@ import { fitModels, mergeStats, rfmCutPoints, type PartialStats } from '../analy
 import { allShards, sendShards } from './fan-out.js';
 import { partialPath } from './paths.js';
 import type { SegmentationDeps } from './ports.js';
-import { passComplete, runCurrency } from './run.js';
+import { failRun, passComplete, runCurrency } from './run.js';
 import { secondsSince } from './summarize.js';
 
 /**
@@ -36,11 +36,10 @@ export async function fitRun(deps: SegmentationDeps, runId: string): Promise<voi
   });
   const now = deps.clock.now();
   if (!fitted.ok) {
-    await deps.runs.update(runId, (current) =>
-      current.status === 'summarizing'
-        ? { next: { ...current, status: 'failed', error: fitted.message, updatedAt: now.toISOString() }, value: undefined }
-        : { value: undefined },
-    );
+    await deps.runs.update(runId, (current) => ({
+      next: current.status === 'summarizing' ? failRun(current, { reason: 'no_model', pass: 'fit', shards: [] }, fitted.message, now) : undefined,
+      value: undefined,
+    }));
     deps.log(`segments: run ${runId} failed: ${fitted.message}`);
     return;
   }
@@ -65,5 +64,5 @@ export async function fitRun(deps: SegmentationDeps, runId: string): Promise<voi
   });
   deps.log(`segments: run ${runId} fitted on ${merged!.customers} customers in ${secondsSince(started)}s`);
   // Whoever got here sends the fan-out; a second sender's copies are dropped by duplicate detection.
-  await sendShards(deps, runId, 'score', allShards(run.shards));
+  await sendShards(deps, run, 'score', allShards(run.shards));
 }

@@ -55,6 +55,8 @@ export const TestFaults = z.strictObject({
   shard: z.number().int().min(0),
   /** Score pass: throw after the events of this chunk were sent, before its customer documents are written. */
   afterChunk: z.number().int().min(0).default(0),
+  /** Throw on this many deliveries (from the first); at the queue's maxDeliveryCount the message is dead-lettered. */
+  deliveries: z.number().int().min(1).max(10).default(1),
 });
 export type TestFaults = z.infer<typeof TestFaults>;
 
@@ -84,6 +86,17 @@ export const SegmentRun = z.object({
   currency: z.string().nullable().optional(),
   warnings: z.array(z.string()),
   error: z.string().optional(),
+  /** Why and where a failed run stopped (shown with `error`); cleared when the run is resumed. */
+  failure: z
+    .object({
+      reason: z.enum(['dead_lettered', 'stalled', 'no_model']),
+      pass: z.enum(['summarize', 'fit', 'score']),
+      shards: z.array(z.number().int().min(0)),
+      at: z.string(),
+    })
+    .optional(),
+  /** How often the run was resumed after failing: part of the shard message ids, so re-sent messages are not dropped as duplicates. */
+  resumes: z.number().int().nonnegative().default(0),
   totals: z
     .object({
       customers: z.number().int(),
@@ -115,6 +128,7 @@ export function newRun(input: NewRun, now: Date): SegmentRun {
     id: runDocumentId,
     kind: runDocumentKind,
     ...input,
+    resumes: 0,
     status: 'summarizing',
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
@@ -245,4 +259,38 @@ export function runSeconds(run: SegmentRun, now: Date): number {
 export function newestFirst(a: SegmentRun, b: SegmentRun): number {
   if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
   return a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0;
+}
+
+export type RunFailure = NonNullable<SegmentRun['failure']>;
+
+/** Marks a run that cannot finish as failed; a run that completed or failed already stays as it is. */
+export function failRun(run: SegmentRun, failure: Omit<RunFailure, 'at'>, error: string, now: Date): SegmentRun | undefined {
+  if (run.status === 'completed' || run.status === 'failed') return undefined;
+  return { ...run, status: 'failed', error, failure: { ...failure, at: now.toISOString() }, updatedAt: now.toISOString() };
+}
+
+/**
+ * A failed run, ready to go on where it stopped: the pass it was in (scoring once the models exist), its
+ * recorded shards kept, error and test faults dropped, and a new message generation.
+ */
+export function resumeRun(run: SegmentRun, now: Date): SegmentRun {
+  const { error: _error, failure: _failure, testFaults: _faults, ...rest } = run;
+  return {
+    ...rest,
+    status: run.models !== undefined && run.cutPoints !== undefined ? 'scoring' : 'summarizing',
+    resumes: run.resumes + 1,
+    updatedAt: now.toISOString(),
+  };
+}
+
+/** The pass a run in progress is in, and its shards that have not reported. */
+export function currentPass(run: SegmentRun): { pass: ShardPass; pending: number[] } {
+  const pass: ShardPass = run.status === 'scoring' ? 'score' : 'summarize';
+  return { pass, pending: pendingShards(run, pass) };
+}
+
+/** A run in progress whose document has not changed for `stallMinutes`: no shard has reported since. */
+export function stalled(run: SegmentRun, now: Date, stallMinutes: number): boolean {
+  if (run.status !== 'summarizing' && run.status !== 'scoring') return false;
+  return now.getTime() - Date.parse(run.updatedAt) >= stallMinutes * 60_000;
 }

@@ -26,6 +26,7 @@ export function segmentationSettings(rt: Runtime): SegmentationSettings {
     timeUnit: rt.settings.segmentsTimeUnit,
     shards: rt.settings.segmentsShards,
     config: parsed.data,
+    stallMinutes: rt.settings.segmentsStallMinutes,
   };
 }
 

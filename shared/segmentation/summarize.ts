@@ -20,7 +20,7 @@ export async function summarizeShard(deps: SegmentationDeps, runId: string, shar
   if (run.status === 'failed' || run.status === 'completed') return;
   if (run.status === 'scoring') {
     // Pass 1 is over. A redelivery may come from the shard that fitted and then crashed before the fan-out.
-    if (deliveryCount > 1) await sendShards(deps, runId, 'score', pendingShards(run, 'score'));
+    if (deliveryCount > 1) await sendShards(deps, run, 'score', pendingShards(run, 'score'));
     return;
   }
   if (shard >= run.shards) return deps.log(`segments: run ${runId} has ${run.shards} shards; dropping summarize ${shard}`);

@@ -36,6 +36,7 @@ export function runFields(run: SegmentRun, now: Date) {
     runSeconds: Math.round(runSeconds(run, now) * 1000) / 1000,
     warnings: run.warnings,
     ...(run.error ? { error: run.error } : {}),
+    ...(run.failure ? { failure: run.failure } : {}),
   };
 }
 

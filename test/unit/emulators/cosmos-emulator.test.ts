@@ -269,7 +269,7 @@ describe('embedded Cosmos emulator', () => {
     await fs.writeFile(path.join(work, 'package.json'), '{"type":"module"}');
     await fs.symlink(path.join(repoRoot, 'node_modules'), path.join(work, 'node_modules'), 'dir');
     await fs.mkdir(path.join(work, 'cosmos'));
-    for (const name of ['client-options', 'snapshot', 'worker-protocol', 'emulator-worker', 'emulator']) {
+    for (const name of ['client-options', 'snapshot', 'worker-protocol', 'request-counts', 'emulator-worker', 'emulator']) {
       const source = await fs.readFile(path.join(repoRoot, 'local/cosmos', `${name}.ts`), 'utf8');
       const { outputText } = ts.transpileModule(source, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },

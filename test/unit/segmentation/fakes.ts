@@ -154,9 +154,10 @@ export function memoryDeps(rows: PurchaseRow[], now: Date) {
     bus: new MemoryBus(),
     blobs: new MemoryBlobs(),
     clock,
-    log: () => undefined,
+    log: (_line: string): void => undefined,
     allowTestFaults: true,
     writePolicy: { staleAfterDays: 7 },
   } satisfies SegmentationDeps;
-  return deps;
+  /** deadLettered: shard messages the test's drain dead-lettered (their last delivery threw). */
+  return { ...deps, deadLettered: [] as string[] };
 }

@@ -6,12 +6,14 @@ import { handleShardMessage } from '../../../shared/segmentation/dispatch.js';
 import { summaryPath } from '../../../shared/segmentation/paths.js';
 import { profileScores } from '../../../shared/segmentation/profile-scores.js';
 import { startRun, type SegmentationSettings } from '../../../shared/segmentation/start.js';
+import { runView } from '../../../shared/segmentation/view.js';
+import { failStalledRuns } from '../../../shared/segmentation/watchdog.js';
 import { ShardMessage } from '../../../shared/segmentation/plan.js';
 import type { PurchaseRow } from '../../../shared/segmentation/ports.js';
 import { readSample } from '../analytics/cdnow.js';
 import { memoryDeps } from './fakes.js';
 
-const settings: SegmentationSettings = { timeZone: 'UTC', timeUnit: 'week', shards: 8, config: { ...defaultAnalyticsConfig, timeUnit: 'week' } };
+const settings: SegmentationSettings = { timeZone: 'UTC', timeUnit: 'week', shards: 8, config: { ...defaultAnalyticsConfig, timeUnit: 'week' }, stallMinutes: 30 };
 const now = new Date('1998-07-01T02:00:00Z');
 
 const cdnow: PurchaseRow[] = readSample().map((row) => ({
@@ -65,8 +67,9 @@ async function drain(deps: Deps, pick: (n: number) => number, crashes: Set<strin
         count,
       );
     } catch (error) {
-      if (!(error as Error).message.startsWith('crash')) throw error;
-      queue.push(message!); // abandoned: delivered again
+      if (!/^(crash|test fault)/.test((error as Error).message)) throw error;
+      if (count < queues.segmentShards.maxDeliveryCount) queue.push(message!); // abandoned: delivered again
+      else deps.deadLettered.push(message!.messageId);
     }
   }
   throw new Error('queue did not drain');
@@ -309,9 +312,78 @@ describe('segmentation orchestration (in-memory adapters)', () => {
     expect(deps.runs.docs.size).toBe(1);
   });
 
+  describe('a run that cannot finish says so', () => {
+    it('a shard dead-lettered on its last delivery fails the run naming the shard; the next run is not blocked; re-triggering resumes it', async () => {
+      const deps = memoryDeps(cdnow, now);
+      const testFaults = { pass: 'score' as const, shard: 2, afterChunk: 0, deliveries: 5 };
+      await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', runId: 'dl', testFaults });
+      const logged: string[] = [];
+      await drain({ ...deps, log: (line) => logged.push(line) }, () => 0);
+      const failed = (await deps.runs.get('dl'))!;
+      expect(failed.status).toBe('failed');
+      expect(failed.failure).toMatchObject({ reason: 'dead_lettered', pass: 'score', shards: [2] });
+      expect(failed.error).toContain('shard 2 (score) failed on all 5 deliveries');
+      expect(logged.join('\n')).toContain('run dl failed: shard 2 (score)');
+      expect(deps.deadLettered).toEqual(['dl:score:2']);
+      expect(runView(failed, deps.clock.now(), 'snapshots')).toMatchObject({ status: 'failed', error: failed.error, failure: { shards: [2] } });
+
+      deps.clock.at = new Date(now.getTime() + 60_000);
+      await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', runId: 'next' });
+      await drain(deps, () => 0);
+      expect((await deps.runs.get('next'))!.status).toBe('completed');
+
+      const resumed = await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', runId: 'dl' });
+      expect(resumed).toMatchObject({ kind: 'resumed', resent: 1, run: { status: 'scoring', resumes: 1 } });
+      await drain(deps, () => 0);
+      const done = (await deps.runs.get('dl'))!;
+      expect(done.status).toBe('completed');
+      expect(done.error).toBeUndefined();
+      expect(done.totals!.customers).toBe(2357);
+    });
+
+    it('the watchdog fails a run that made no progress for the stall time, naming the pending shards; a re-trigger resumes it', async () => {
+      const deps = memoryDeps(cdnow, now);
+      await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', runId: 'stuck' });
+      // Pass 1 of five shards arrives; the other three messages are lost.
+      const queue = deps.bus.queues.get(queues.segmentShards.name)!;
+      const lost = queue.splice(5);
+      await drain(deps, () => 0);
+      expect((await deps.runs.get('stuck'))!.status).toBe('summarizing');
+      deps.clock.at = new Date(now.getTime() + 29 * 60_000);
+      expect(await failStalledRuns(deps, 30)).toEqual([]);
+      deps.clock.at = new Date(now.getTime() + 30 * 60_000);
+      expect(await failStalledRuns(deps, 30)).toEqual(['stuck']);
+      const failed = (await deps.runs.get('stuck'))!;
+      expect(failed).toMatchObject({ status: 'failed', failure: { reason: 'stalled', pass: 'summarize', shards: [5, 6, 7] } });
+      expect(failed.error).toContain('shards still pending: 5, 6, 7');
+      expect(await failStalledRuns(deps, 30)).toEqual([]);
+
+      // The lost messages turning up late change nothing on a failed run; a re-trigger sends a new generation.
+      queue.push(...lost);
+      await drain(deps, () => 0);
+      expect((await deps.runs.get('stuck'))!.status).toBe('failed');
+      expect(await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', runId: 'stuck' })).toMatchObject({ kind: 'resumed', resent: 3 });
+      expect(queue.map((m) => m.messageId)).toEqual(['stuck:summarize:5:g1', 'stuck:summarize:6:g1', 'stuck:summarize:7:g1']);
+      await drain(deps, () => 0);
+      expect((await deps.runs.get('stuck'))!).toMatchObject({ status: 'completed', totals: { customers: 2357 } });
+      const ids = events(deps).map((m) => m.messageId);
+      expect(new Set(ids).size).toBe(2357);
+    });
+
+    it('a run that failed for want of a model is fitted again when re-triggered, and says why again', async () => {
+      const deps = memoryDeps(smallBase(7), now);
+      await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-12-31', runId: 'tiny' });
+      await drain(deps, () => 0);
+      expect((await deps.runs.get('tiny'))!.failure).toMatchObject({ reason: 'no_model', pass: 'fit' });
+      const again = await startRun(deps, { ...settings, config: { ...settings.config, fit: { minCustomers: 10, minRepeatBuyers: 2 } } }, { trigger: 'on_demand', asOf: '1997-12-31', runId: 'tiny' });
+      expect(again).toMatchObject({ kind: 'resumed', resent: 0 });
+      expect((await deps.runs.get('tiny'))!).toMatchObject({ status: 'failed', resumes: 1, failure: { reason: 'no_model' } });
+    });
+  });
+
   it('drops test faults unless the host allows them', async () => {
     const deps = { ...memoryDeps(cdnow, now), allowTestFaults: false };
-    const started = await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', testFaults: { pass: 'score', shard: 0, afterChunk: 0 } });
+    const started = await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', testFaults: { pass: 'score', shard: 0, afterChunk: 0, deliveries: 1 } });
     if (started.kind !== 'started') throw new Error(started.kind);
     expect(started.run.testFaults).toBeUndefined();
   });

@@ -1,0 +1,82 @@
+/**
+ * The local host for benchmarks: `node dist/local/start.js` (what `npm start` runs) on free ports and a
+ * data directory of the caller's, with a small client for its API and local admin routes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface BenchHost {
+  url: string;
+  key: string;
+  child: ChildProcess;
+  /** Readiness details the host printed (endpoints of the embedded services). */
+  ready: { url: string; functionKey: string; blobEndpoint: string; cosmosEndpoint: string };
+  call(pathAndQuery: string, init?: { method?: string; json?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  /** Waits until nothing the host started is still running (timers, deliveries). */
+  idle(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchHost(dataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<BenchHost> {
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'dist/local/start.js'), '--port', '0', '--cosmos-port', '0', '--blob-port', '0', '--data-dir', dataDir, '--ready-json', '--quiet', ...extraArgs],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, WINBACK_FUNCTION_KEY: 'bench-key-123456', SEGMENTS_SCHEDULE: process.env['SEGMENTS_SCHEDULE'] ?? '0 0 2 * * *', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const ready = await new Promise<BenchHost['ready']>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`host did not start in time:\n${output}`)), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /^WINBACK_READY (.+)$/m.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(JSON.parse(match[1]!) as BenchHost['ready']);
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`host exited with ${code}:\n${output}`));
+    });
+  });
+  const key = ready.functionKey;
+  const call: BenchHost['call'] = async (p, init = {}) => {
+    const response = await fetch(ready.url + p, {
+      method: init.method ?? 'GET',
+      headers: { 'x-functions-key': key, 'content-type': 'application/json', ...init.headers },
+      body: init.json === undefined ? undefined : JSON.stringify(init.json),
+    });
+    const body = (await response.json().catch(() => undefined)) as unknown;
+    return { status: response.status, body };
+  };
+  return {
+    url: ready.url,
+    key,
+    child,
+    ready,
+    call,
+    async idle(timeoutMs = 300_000) {
+      // One request waits at most a minute (fetch gives up on headers after 5), then asks again.
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const r = await call('/admin/local/idle', { method: 'POST', json: { timeoutMs: Math.min(60_000, Math.max(1, deadline - Date.now())) } });
+        if (r.status === 200) return;
+        if (r.status !== 504 || Date.now() >= deadline) throw new Error(`host did not become idle: ${r.status} ${JSON.stringify(r.body)}`);
+      }
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGINT');
+      }),
+  };
+}
