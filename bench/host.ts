@@ -41,7 +41,11 @@ export async function startBenchHost(dataDir: string, extraArgs: string[] = [], 
         resolve(JSON.parse(match[1]!) as BenchHost['ready']);
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      // After start-up, the host's errors are worth seeing while a benchmark runs.
+      if (process.env['BENCH_HOST_LOG'] === '1') process.stderr.write(chunk);
+    });
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`host exited with ${code}:\n${output}`));

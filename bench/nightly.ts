@@ -106,9 +106,20 @@ async function runNight(host: BenchHost, asOf: string, runId: string, previous: 
   const started = performance.now();
   const r = await host.call('/admin/functions/segments-compute', { method: 'POST', json: { input: JSON.stringify({ asOf, runId, shards }) } });
   if (r.status !== 202) throw new Error(`could not start ${runId}: ${r.status}`);
-  await host.idle(3_600_000);
+  // The run's own status says when it is done; polled every 2 s (the timer function returns at once).
+  let view: any;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const got = await host.call(`/api/segments/runs/${runId}`);
+    if (got.status === 200 && (got.body.status === 'completed' || got.body.status === 'failed')) {
+      view = got.body;
+      break;
+    }
+    // A loaded machine can make a single read time out; the run goes on, so ask again.
+    if (got.status !== 200 && got.status !== 404) console.error(`GET run ${runId}: ${got.status} ${JSON.stringify(got.body)}; asking again`);
+  }
   const wallSeconds = (performance.now() - started) / 1000;
-  const view = (await host.call(`/api/segments/runs/${runId}`)).body;
+  await host.idle(600_000);
   if (view.status !== 'completed') throw new Error(`${runId} ended ${view.status}: ${view.error ?? ''}`);
   const delta = minus(await cosmosCounts(host), before);
   const kinds = sumKinds(delta);
@@ -242,6 +253,9 @@ async function main() {
         loadAverage: os.loadavg().map((l) => round(l, 2)),
       }),
     );
+  } catch (error) {
+    console.error(error);
+    throw error;
   } finally {
     await host.stop();
     rmSync(dir, { recursive: true, force: true });
