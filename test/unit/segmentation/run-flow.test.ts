@@ -9,6 +9,7 @@ import { startRun, type SegmentationSettings } from '../../../shared/segmentatio
 import { runView } from '../../../shared/segmentation/view.js';
 import { failStalledRuns } from '../../../shared/segmentation/watchdog.js';
 import { ShardMessage } from '../../../shared/segmentation/plan.js';
+import type { TestFaults } from '../../../shared/segmentation/run.js';
 import type { PurchaseRow } from '../../../shared/segmentation/ports.js';
 import { readSample } from '../analytics/cdnow.js';
 import { memoryDeps } from './fakes.js';
@@ -170,9 +171,9 @@ describe('segmentation orchestration (in-memory adapters)', () => {
 
   describe('the next night decides from the state files (pay for what changed)', () => {
     const nights = ['1997-09-30', '1997-10-04'];
-    const nightly = async (deps: Deps, asOf: string, runId: string) => {
+    const nightly = async (deps: Deps, asOf: string, runId: string, testFaults?: TestFaults) => {
       deps.clock.at = new Date(deps.clock.at.getTime() + 60_000);
-      await startRun(deps, settings, { trigger: 'on_demand', asOf, runId });
+      await startRun(deps, settings, { trigger: 'on_demand', asOf, runId, ...(testFaults ? { testFaults } : {}) });
       await drain(deps, () => 0);
       return (await deps.runs.get(runId))!;
     };
@@ -181,14 +182,14 @@ describe('segmentation orchestration (in-memory adapters)', () => {
     const segmentationOf = (deps: Deps) =>
       [...deps.customers.docs.entries()].map(([id, { doc }]) => [id, doc['segment'], doc['segmentSince'], doc['previousSegment']]).sort();
     /** Night 1, then night 2 either from the state files or (reference) with them deleted, reading every document. */
-    const twoNights = async (withState: boolean, tamper?: (deps: Deps) => void) => {
+    const twoNights = async (withState: boolean, tamper?: (deps: Deps) => void, testFaults?: TestFaults) => {
       const deps = memoryDeps(cdnow, now);
       await nightly(deps, nights[0]!, 'n1');
       if (!withState) for (const key of [...deps.blobs.files.keys()]) if (key.startsWith('segment-state/')) deps.blobs.files.delete(key);
       tamper?.(deps);
       const before = { ...deps.customers.ops };
       const sentBefore = events(deps).length;
-      const run = await nightly(deps, nights[1]!, 'n2');
+      const run = await nightly(deps, nights[1]!, 'n2', testFaults);
       return {
         deps,
         run,
@@ -216,6 +217,15 @@ describe('segmentation orchestration (in-memory adapters)', () => {
       expect(fast.sent).toHaveLength(fast.run.totals!.events);
       expect(segmentationOf(fast.deps)).toEqual(segmentationOf(reference.deps));
       expect(partsOf(fast.deps, 'n2')).toEqual(partsOf(reference.deps, 'n2'));
+    });
+
+    it('a shard of the next night that crashes after its events redoes them from the state file: same events once, same documents', async () => {
+      const crashed = await twoNights(true, undefined, { pass: 'score', shard: 5, afterChunk: 3, deliveries: 1 });
+      const clean = await twoNights(true);
+      expect(crashed.run.score['5']!.deliveryCount).toBe(2);
+      expect(crashed.run.totals).toEqual(clean.run.totals);
+      expect(crashed.sent).toEqual(clean.sent);
+      expect(segmentationOf(crashed.deps)).toEqual(segmentationOf(clean.deps));
     });
 
     it('a document that no longer matches the state file is read and decided again when it must be written', async () => {
