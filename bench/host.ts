@@ -1,6 +1,6 @@
 /**
- * What the HTTP benchmarks share: the local host started as `npm start` starts it (free ports, a given data
- * directory), a bounded pool of concurrent clients, and the rounding and percentiles they report.
+ * The local host for benchmarks: `node dist/local/start.js` (what `npm start` runs) on free ports and a
+ * data directory of the caller's, with a small client for its API and local admin routes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,11 +13,11 @@ export interface BenchHost {
   url: string;
   key: string;
   child: ChildProcess;
-  /** fetch with the function key and a JSON body; the answer's JSON (undefined when there is none). */
-  call(pathAndQuery: string, init?: { method?: string; json?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: Record<string, unknown> | undefined }>;
-  /** Waits until the host has finished everything it started (queue consumers, timers). */
-  idle(): Promise<void>;
-  /** SIGINT (as Ctrl-C), then waits for the process to exit. */
+  /** Readiness details the host printed (endpoints of the embedded services). */
+  ready: { url: string; functionKey: string; blobEndpoint: string; cosmosEndpoint: string };
+  call(pathAndQuery: string, init?: { method?: string; json?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  /** Waits until nothing the host started is still running (timers, deliveries). */
+  idle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
   /**
    * CPU seconds the host process (all its threads, the Cosmos emulator's included; not Azurite) has used so
@@ -42,52 +42,61 @@ function cpuSecondsOf(pid: number | undefined): number | undefined {
   }
 }
 
-export async function startBenchHost(dataDir: string, extraArgs: string[] = []): Promise<BenchHost> {
+export async function startBenchHost(dataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<BenchHost> {
   const child = spawn(
     process.execPath,
     [path.join(repoRoot, 'dist/local/start.js'), '--port', '0', '--cosmos-port', '0', '--blob-port', '0', '--data-dir', dataDir, '--ready-json', '--quiet', ...extraArgs],
     {
       cwd: repoRoot,
-      env: { ...process.env, WINBACK_FUNCTION_KEY: 'bench-key-123456', SEGMENTS_SCHEDULE: process.env['SEGMENTS_SCHEDULE'] ?? '0 0 2 * * *' },
+      env: { ...process.env, WINBACK_FUNCTION_KEY: 'bench-key-123456', SEGMENTS_SCHEDULE: process.env['SEGMENTS_SCHEDULE'] ?? '0 0 2 * * *', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   let output = '';
-  const ready = await new Promise<{ url: string; functionKey: string }>((resolve, reject) => {
+  const ready = await new Promise<BenchHost['ready']>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`host did not start in time:\n${output}`)), 60_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /^WINBACK_READY (.+)$/m.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve(JSON.parse(match[1]!) as { url: string; functionKey: string });
+        resolve(JSON.parse(match[1]!) as BenchHost['ready']);
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      // After start-up, the host's errors are worth seeing while a benchmark runs.
+      if (process.env['BENCH_HOST_LOG'] === '1') process.stderr.write(chunk);
+    });
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`host exited with ${code}:\n${output}`));
     });
   });
-  const url = ready.url;
   const key = ready.functionKey;
-  const call: BenchHost['call'] = async (pathAndQuery, init = {}) => {
-    const response = await fetch(url + pathAndQuery, {
+  const call: BenchHost['call'] = async (p, init = {}) => {
+    const response = await fetch(ready.url + p, {
       method: init.method ?? 'GET',
       headers: { 'x-functions-key': key, 'content-type': 'application/json', ...init.headers },
       body: init.json === undefined ? undefined : JSON.stringify(init.json),
     });
-    const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    const body = (await response.json().catch(() => undefined)) as unknown;
     return { status: response.status, body };
   };
   return {
-    url,
+    url: ready.url,
     key,
     child,
+    ready,
     call,
-    async idle() {
-      const r = await call('/admin/local/idle', { method: 'POST', json: { timeoutMs: 300_000 } });
-      if (r.status !== 200) throw new Error(`host did not become idle: ${r.status} ${JSON.stringify(r.body)}`);
+    async idle(timeoutMs = 300_000) {
+      // One request waits at most a minute (fetch gives up on headers after 5), then asks again.
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const r = await call('/admin/local/idle', { method: 'POST', json: { timeoutMs: Math.min(60_000, Math.max(1, deadline - Date.now())) } });
+        if (r.status === 200) return;
+        if (r.status !== 504 || Date.now() >= deadline) throw new Error(`host did not become idle: ${r.status} ${JSON.stringify(r.body)}`);
+      }
     },
     cpuSeconds: () => cpuSecondsOf(child.pid),
     stop: () =>
@@ -97,20 +106,6 @@ export async function startBenchHost(dataDir: string, extraArgs: string[] = []):
         child.kill('SIGINT');
       }),
   };
-}
-
-export async function pool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index]!);
-      }
-    }),
-  );
-  return results;
 }
 
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;

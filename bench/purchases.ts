@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { percentile, pool, round, startBenchHost } from './host.js';
+import { mapWithConcurrency } from '../shared/concurrency.js';
+import { percentile, round, startBenchHost } from './host.js';
 
 async function main() {
   const { values } = parseArgs({ options: { n: { type: 'string', default: '3000' }, clients: { type: 'string', default: '8' } } });
@@ -31,12 +32,12 @@ async function main() {
       items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 42.5 }],
     });
     // Warm-up: connections, JIT, the containers' first documents.
-    await pool(Array.from({ length: 100 }, (_, i) => n + i), clients, (i) => host.call('/api/purchases', { method: 'POST', json: purchase(i) }));
+    await mapWithConcurrency(Array.from({ length: 100 }, (_, i) => n + i), clients, (i) => host.call('/api/purchases', { method: 'POST', json: purchase(i) }));
     const latencies: number[] = [];
     let failures = 0;
     const cpuBefore = host.cpuSeconds();
     const start = performance.now();
-    await pool(Array.from({ length: n }, (_, i) => i), clients, async (i) => {
+    await mapWithConcurrency(Array.from({ length: n }, (_, i) => i), clients, async (i) => {
       const t0 = performance.now();
       const r = await host.call('/api/purchases', { method: 'POST', json: purchase(i) });
       latencies.push(performance.now() - t0);

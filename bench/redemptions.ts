@@ -17,7 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { percentile, pool, repoRoot, round, startBenchHost } from './host.js';
+import { mapWithConcurrency } from '../shared/concurrency.js';
+import { percentile, repoRoot, round, startBenchHost } from './host.js';
 
 /** The counting module, written to a temp dir and imported by absolute URL so it shares the host's modules. */
 function probeModule(dir: string): string {
@@ -108,7 +109,7 @@ async function main() {
     if (r.status !== 200) throw new Error(`operation counter unavailable: ${r.status}`);
     return r.body as { hot: Record<string, number>; async: Record<string, number> };
   };
-  const idle = host.idle;
+  const idle = () => host.idle();
   const perRedemption = (before: Record<string, number>, after: Record<string, number>, n: number) => {
     const delta: Record<string, number> = {};
     for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) delta[k] = v - (before[k] ?? 0);
@@ -123,7 +124,7 @@ async function main() {
     });
     const total = levels.reduce((a, l) => a + l.n, 0);
     const seedStart = performance.now();
-    const codes = await pool(Array.from({ length: total }, (_, i) => i), 16, async (i) => {
+    const codes = await mapWithConcurrency(Array.from({ length: total }, (_, i) => i), 16, async (i) => {
       const r = await call('/api/coupons', { method: 'POST', json: { customerId: `bench-${i}`, offerId: 'bench', requestId: `bench-req-${i}` } });
       if (r.status !== 201) throw new Error(`seeding failed: ${r.status} ${JSON.stringify(r.body)}`);
       return r.body!['code'] as string;
@@ -143,7 +144,7 @@ async function main() {
       let failures = 0;
       const cpuBefore = host.cpuSeconds();
       const start = performance.now();
-      await pool(batch, level.clients, async (code) => {
+      await mapWithConcurrency(batch, level.clients, async (code) => {
         const t0 = performance.now();
         const r = await call('/api/redemptions', {
           method: 'POST',

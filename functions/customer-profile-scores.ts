@@ -3,35 +3,33 @@ import { jsonResponse } from '../shared/http/problem.js';
 import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { fromMinorUnits } from '../shared/money.js';
-import { CustomerAnalytics } from '../shared/segmentation/customer-update.js';
 import { survivorHeaders } from '../shared/links/http.js';
+import { profileScores } from '../shared/segmentation/profile-scores.js';
 import { segmentation } from '../shared/segmentation/services.js';
 import { services } from '../shared/services.js';
 
-/** GET /api/customers/{customerId}/profile-scores — the scores and segment of the last run that scored them. */
+/** GET /api/customers/{customerId}/profile-scores — the segment and the scores as of the latest completed run. */
 export const customerProfileScores = httpHandler(async (request) => {
   const params = validateParams(CustomerRouteParams, request.params);
   if (!params.ok) return params.failure;
   const current = await services().links.resolver.current(params.value.customerId);
   const { customerId } = current;
   const { deps } = segmentation();
-  const found = await deps.customers.read(customerId);
-  const stored = found?.stored;
-  const analytics = CustomerAnalytics.safeParse(stored?.analytics);
-  if (!stored || !analytics.success || stored.segment === undefined) {
+  const found = await profileScores(deps, customerId);
+  if (found.kind === 'not_found') {
     return { kind: 'not_found', detail: `no scores for customer ${customerId} (no run has seen purchases of theirs yet)` };
   }
-  const a = analytics.data;
+  const a = found.analytics;
   const money = (minor: number | null) => (minor === null ? null : a.currency ? fromMinorUnits(Math.round(minor), a.currency) : minor);
-  const { segmentFrom: _from, ...scores } = a;
   return jsonResponse(200, {
     customerId,
-    segment: stored.segment,
-    segmentSince: stored.segmentSince ?? null,
-    previousSegment: stored.previousSegment ?? null,
+    segment: found.segment,
+    segmentSince: found.segmentSince,
+    previousSegment: found.previousSegment,
     runId: a.runId,
     asOf: a.asOf,
-    scores,
+    source: found.source,
+    scores: a,
     // The money fields again in major units of the currency, for people reading the response.
     display: {
       currency: a.currency,

@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { queues, serviceBusConnectionName } from '../shared/resources.js';
-import { handleShardMessage } from '../shared/segmentation/orchestrator.js';
+import { handleShardMessage } from '../shared/segmentation/dispatch.js';
 import { ShardMessage } from '../shared/segmentation/plan.js';
 import { segmentation } from '../shared/segmentation/services.js';
 

@@ -37,6 +37,8 @@ export interface HostOptions {
   /** Upper bound on what the host buffers; the app enforces its own, smaller limit. */
   maxRequestBytes?: number;
   maxConcurrentCalls?: number;
+  /** The Cosmos emulator's request log (GET /admin/local/cosmos/requests). */
+  cosmosRequests?: () => unknown;
 }
 
 interface HttpRoute {
@@ -325,6 +327,10 @@ export class LocalHost {
         return this.sendProblem(res, 400, 'Bad Request', 'HTTP functions are called on their route');
       }
       const input = typeof json['input'] === 'string' ? (json['input'] as string) : '';
+      if (registration.trigger.type === 'timerTrigger' && timerExtras(input) === undefined) {
+        // Ignoring it would run the timer's normal work (for segments-compute: a run for yesterday).
+        return this.sendProblem(res, 400, 'Bad Request', `"input" must be a JSON object (as a string) for timer function ${registration.name}, got ${JSON.stringify(input.slice(0, 100))}`);
+      }
       this.track(this.invokeOnDemand(registration, input));
       res.writeHead(202);
       return void res.end();
@@ -369,6 +375,10 @@ export class LocalHost {
       }
       return this.sendJson(res, 200, { idle: true });
     }
+    if (area === 'cosmos' && name === 'requests' && method === 'GET') {
+      if (!this.options.cosmosRequests) return this.sendProblem(res, 409, 'Conflict', 'no embedded Cosmos emulator');
+      return this.sendJson(res, 200, this.options.cosmosRequests());
+    }
     if (area === 'queues') {
       const transport = this.options.transport;
       if (!transport) return this.sendProblem(res, 409, 'Conflict', 'a real Service Bus namespace is configured');
@@ -394,14 +404,7 @@ export class LocalHost {
         case 'timerTrigger': {
           // Core Tools hands a timer its usual TimerInfo; a JSON object given as input is merged in so that a
           // run on demand can carry parameters (e.g. {"asOf": "1997-09-30"} for a backtest).
-          let extra: Record<string, unknown> = {};
-          try {
-            const parsed: unknown = input ? JSON.parse(input) : {};
-            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) extra = parsed as Record<string, unknown>;
-          } catch {
-            this.log(`[${registration.name}] warning: on-demand input is not a JSON object; ignored`);
-          }
-          await this.invoke(registration, { ...this.timerInput(false, registration), ...extra }, {});
+          await this.invoke(registration, { ...this.timerInput(false, registration), ...timerExtras(input) }, {});
           break;
         }
         case 'serviceBusTrigger': {
@@ -508,5 +511,16 @@ export class LocalHost {
         { maxConcurrentCalls: this.options.maxConcurrentCalls ?? 16 },
       );
     }
+  }
+}
+
+/** The on-demand input of a timer function: empty, or a JSON object; undefined for anything else. */
+function timerExtras(input: string): Record<string, unknown> | undefined {
+  if (input.trim() === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(input);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }

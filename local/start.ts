@@ -186,7 +186,12 @@ export async function start(options: StartOptions) {
     const virtualClock = options.virtualClockStart ? new VirtualClock(options.virtualClockStart) : undefined;
     const clock: Clock = virtualClock ?? systemClock;
 
-    const cosmos = await startCosmosEmulator({ port: options.cosmosPort, dataDir: path.join(options.dataDir, 'cosmos'), fresh: options.fresh });
+    const cosmos = await startCosmosEmulator({
+      port: options.cosmosPort,
+      dataDir: path.join(options.dataDir, 'cosmos'),
+      fresh: options.fresh,
+      requestLogContainers: Object.values(containers).map((c) => c.name),
+    });
     cleanups.push(() => cosmos.stop());
     if (cosmos.recovery.replayed > 0 || cosmos.recovery.torn > 0) {
       log(
@@ -239,6 +244,7 @@ export async function start(options: StartOptions) {
       clock,
       virtualClock,
       transport: bus,
+      cosmosRequests: () => cosmos.requestCounts(),
       appSettings: process.env,
       log,
     });

@@ -28,6 +28,8 @@ export const settingNames = {
   segmentsTimeUnit: 'SEGMENTS_TIME_UNIT',
   segmentsShards: 'SEGMENTS_SHARDS',
   segmentsConfig: 'SEGMENTS_CONFIG',
+  segmentsStaleAfterDays: 'SEGMENTS_STALE_AFTER_DAYS',
+  segmentsStallMinutes: 'SEGMENTS_STALL_MINUTES',
   shopifySecret: 'SHOPIFY_WEBHOOK_SECRET',
   shopwareSecret: 'SHOPWARE_WEBHOOK_SECRET',
   linkEmailMatching: 'LINK_EMAIL_MATCHING',
@@ -115,6 +117,10 @@ export interface Settings {
   segmentsShards: number;
   /** JSON overrides of the analytics configuration (segment rules, churn thresholds, CLV); validated at startup. */
   segmentsConfig?: string;
+  /** A customer document whose scores are this many days old is rewritten even when nothing material changed. */
+  segmentsStaleAfterDays: number;
+  /** A run in progress with no shard reporting for this long is marked failed by the watchdog. */
+  segmentsStallMinutes: number;
   shopifySecret?: string;
   shopwareSecret?: string;
   /**
@@ -222,6 +228,16 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
       }
     }, 'a JSON object (see docs/segmentation.md)'),
   );
+  const segmentsStaleAfterDays = read(
+    settingNames.segmentsStaleAfterDays,
+    z.coerce.number('a whole number of days from 1 to 365').int('a whole number of days from 1 to 365').min(1, 'at least 1').max(365, 'at most 365'),
+    7,
+  );
+  const segmentsStallMinutes = read(
+    settingNames.segmentsStallMinutes,
+    z.coerce.number('a whole number of minutes from 15 to 1440').int('a whole number of minutes from 15 to 1440').min(15, 'at least 15 (above the 10-minute function timeout)').max(1440, 'at most 1440'),
+    30,
+  );
   // An unresolved Key Vault reference arrives as its own text; used as a key it would let anyone who can
   // read app settings forge webhooks.
   const secret = z
@@ -246,6 +262,8 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
     segmentsTimeUnit: segmentsTimeUnit!,
     segmentsShards: segmentsShards!,
     segmentsConfig,
+    segmentsStaleAfterDays: segmentsStaleAfterDays!,
+    segmentsStallMinutes: segmentsStallMinutes!,
     shopifySecret,
     shopwareSecret,
     linkEmailMatching: linkEmailMatching!,

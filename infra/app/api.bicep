@@ -89,6 +89,8 @@ var appSettings = {
   SEGMENTS_SHARDS: '16'
   SEGMENTS_CONFIG: ''
   LINK_EMAIL_MATCHING: 'verified'
+  SEGMENTS_STALE_AFTER_DAYS: '7'
+  SEGMENTS_STALL_MINUTES: '30'
 
   // Versionless references: a new secret version is picked up on restart (or within 24 h).
   SHOPIFY_WEBHOOK_SECRET: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${shopifySecretName})'

@@ -28,6 +28,7 @@ import {
   type AccountInternal,
   type StoredSnapshot,
 } from './snapshot.js';
+import { classifyRequest, RequestCounter, type RequestHead } from './request-counts.js';
 import type { Recovery, StartFailure, WorkerMessage, WorkerRequest, WorkerStart } from './worker-protocol.js';
 
 if (isMainThread || !parentPort) throw new Error('emulator-worker.js runs as a worker thread of startCosmosEmulator');
@@ -170,6 +171,12 @@ async function start(): Promise<void> {
   }
   // An unhandled 'error' after startup would end the emulator; a broken client connection is not worth that.
   server.on('error', (error) => console.error(`cosmos emulator: ${error.message}`));
+
+  const requestLog = new RequestCounter(options.requestLog.containers, options.requestLog.buffer);
+  server.on('request', (req: RequestHead) => {
+    const { container, kind } = classifyRequest(req);
+    requestLog.add(container, kind);
+  });
 
   // Capture and journal switch happen in one synchronous step, so every record is either in the snapshot
   // (journals below `next`) or in the journal it starts (`next`). Until the snapshot is in place, a start

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { CosmosClient, type IndexingPolicy, type UniqueKeyPolicy } from '@azure/cosmos';
 import type { ContainerSpec } from '../../shared/resources.js';
 import { emulatorKey, isLoopbackEndpoint, localCosmosClientOptions } from './client-options.js';
+import { RequestCounter, type RequestCounts } from './request-counts.js';
 import { snapshotFileName, type SnapshotCounts } from './snapshot.js';
 import type { Recovery, StartFailure, WorkerMessage, WorkerRequest, WorkerStart } from './worker-protocol.js';
 
@@ -36,6 +37,8 @@ export interface CosmosEmulatorOptions {
   fresh?: boolean;
   /** Compact the journal into a new snapshot once it holds this many bytes, or the snapshot's size if that is more. Default 16 MiB. */
   compactAfterBytes?: number;
+  /** Containers the request log counts by name (others count together as "(other)"). */
+  requestLogContainers?: string[];
 }
 
 export interface CosmosEmulator {
@@ -49,6 +52,8 @@ export interface CosmosEmulator {
   readonly restored: SnapshotCounts;
   /** What the start replayed from the journals after the snapshot. */
   readonly recovery: Recovery;
+  /** Requests served since start, by container and kind (the emulator's request log). */
+  requestCounts(): RequestCounts;
   /** Compacts the journal into a new snapshot now (no-op without dataDir). */
   snapshot(): Promise<void>;
   /** Closes the server and all connections, then compacts if anything changed. Idempotent. */
@@ -85,12 +90,14 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
     releaseLock = await acquireLock(dataDir);
   }
 
+  const requestLog = new RequestCounter(options.requestLogContainers ?? []);
   const start: WorkerStart = {
     port: options.port,
     host,
     dataDir,
     fresh: options.fresh ?? false,
     compactAfterBytes: options.compactAfterBytes ?? defaultCompactAfterBytes,
+    requestLog: { containers: [...requestLog.names.slice(0, -2)], buffer: requestLog.buffer! },
   };
   let starting: Worker | undefined;
   let ready: Extract<WorkerMessage, { type: 'ready' }>;
@@ -193,6 +200,7 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
     recovery: ready.recovery,
     snapshot,
     stop,
+    requestCounts: () => requestLog.read(),
   };
 }
 

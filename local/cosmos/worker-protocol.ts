@@ -12,6 +12,8 @@ export interface WorkerStart {
   fresh: boolean;
   /** Compact once the journal holds this many bytes, or the last snapshot's size if that is more. */
   compactAfterBytes: number;
+  /** The request log (request-counts.ts): container names and the shared counter table. */
+  requestLog: { containers: string[]; buffer: SharedArrayBuffer };
 }
 
 /** What went wrong at start, rebuilt as the same error in the caller's thread. */

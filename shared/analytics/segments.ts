@@ -56,6 +56,13 @@ export const Condition: z.ZodType<Condition> = z.lazy(() =>
   ]),
 );
 
+/** Whether any rule compares one of `fields` (segmentation reads the customer documents only when rules need them). */
+export function rulesUse(rules: readonly { when?: Condition | undefined }[], fields: readonly SegmentField[]): boolean {
+  const uses = (c: Condition): boolean =>
+    'field' in c ? fields.includes(c.field) : 'all' in c ? c.all.some(uses) : 'any' in c ? c.any.some(uses) : uses(c.not);
+  return rules.some((rule) => rule.when !== undefined && uses(rule.when));
+}
+
 export const SegmentRule = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'snake_case, at most 64 characters'),
   description: z.string().max(500).optional(),

@@ -1,7 +1,7 @@
 import type { Container, PatchOperation } from '@azure/cosmos';
 import { erasureTombstoneId } from '../customers/store.js';
-import type { CustomerSegmentationStore, PurchaseRow, PurchaseSource, RunRepository, SegmentationWrite, WriteOutcome } from './ports.js';
-import { runDocumentId, runDocumentKind, SegmentRun } from './run.js';
+import type { CustomerSegmentationStore, PurchaseRow, PurchaseSource, RunCursor, RunRepository, SegmentationWrite, WriteOutcome } from './ports.js';
+import { newestFirst, runDocumentId, runDocumentKind, SegmentRun } from './run.js';
 import type { StoredSegmentation } from './customer-update.js';
 
 const code = (error: unknown) => (error as { code?: number }).code;
@@ -63,7 +63,50 @@ export class CosmosRunRepository implements RunRepository {
       .fetchAll();
     return resources.map((r) => SegmentRun.parse(r));
   }
+
+  async list(limit: number, after?: RunCursor): Promise<{ runs: SegmentRun[]; more: boolean }> {
+    const top = Math.max(1, Math.floor(limit));
+    const parameters = [
+      { name: '@kind', value: runDocumentKind },
+      ...(after ? [{ name: '@at', value: after.createdAt }, { name: '@id', value: after.runId }] : []),
+    ];
+    const afterClause = after ? ' AND (c.createdAt < @at OR (c.createdAt = @at AND c.runId < @id))' : '';
+    const query = (extra: string, head: string) =>
+      this.container.items
+        .query<SegmentRun>({ query: `SELECT ${head} * FROM c WHERE c.kind = @kind${afterClause}${extra} ORDER BY c.createdAt DESC`, parameters })
+        .fetchAll();
+    let { resources } = await query('', `TOP ${top + 1}`);
+    // One ORDER BY field (no composite index needed): runs created in the same millisecond are ordered by id
+    // here, after fetching the whole tie group when it straddles the page end.
+    if (resources.length > top && resources[top]!.createdAt === resources[top - 1]!.createdAt) {
+      const at = resources[top]!.createdAt;
+      const tied = await this.container.items
+        .query<SegmentRun>({
+          query: `SELECT * FROM c WHERE c.kind = @kind${afterClause} AND c.createdAt = @tie`,
+          parameters: [...parameters, { name: '@tie', value: at }],
+        })
+        .fetchAll();
+      resources = [...resources.filter((r) => r.createdAt !== at), ...tied.resources];
+    }
+    const runs = resources.map((r) => SegmentRun.parse(r)).sort(newestFirst);
+    return { runs: runs.slice(0, top), more: runs.length > top };
+  }
+
+  async inProgress(): Promise<SegmentRun[]> {
+    const { resources } = await this.container.items
+      .query<SegmentRun>({
+        query: 'SELECT * FROM c WHERE c.kind = @kind AND (c.status = @summarizing OR c.status = @scoring)',
+        parameters: [
+          { name: '@kind', value: runDocumentKind },
+          { name: '@summarizing', value: 'summarizing' },
+          { name: '@scoring', value: 'scoring' },
+        ],
+      })
+      .fetchAll();
+    return resources.map((r) => SegmentRun.parse(r));
+  }
 }
+
 
 /** Pages through one bucket range of `purchases` (a cross-partition query filtered on the stored bucket). */
 export class CosmosPurchaseSource implements PurchaseSource {
@@ -90,6 +133,33 @@ export class CosmosPurchaseSource implements PurchaseSource {
       if (page.resources.length > 0) yield page.resources;
     }
   }
+
+  async forCustomer(customerId: string, occurredBefore: string): Promise<PurchaseRow[]> {
+    const { resources } = await this.container.items
+      .query<PurchaseRow>(
+        {
+          query:
+            'SELECT c.customerId, c.occurredAt, c.totalMinor, c.type, c.currency, c.items, c.couponCodes FROM c ' +
+            'WHERE c.customerId = @id AND c.occurredAt < @before',
+          parameters: [
+            { name: '@id', value: customerId },
+            { name: '@before', value: occurredBefore },
+          ],
+        },
+        { partitionKey: customerId },
+      )
+      .fetchAll();
+    return resources;
+  }
+}
+
+function segmentationPatch(write: SegmentationWrite): PatchOperation[] {
+  return [
+    { op: 'set', path: '/analytics', value: write.analytics },
+    { op: 'set', path: '/segment', value: write.segment },
+    { op: 'set', path: '/segmentSince', value: write.segmentSince },
+    { op: 'set', path: '/previousSegment', value: write.previousSegment },
+  ];
 }
 
 interface CustomerDoc extends StoredSegmentation {
@@ -108,17 +178,25 @@ export class CosmosCustomerSegmentationStore implements CustomerSegmentationStor
   }
 
   async update(customerId: string, etag: string, write: SegmentationWrite): Promise<WriteOutcome> {
-    const operations: PatchOperation[] = [
-      { op: 'set', path: '/analytics', value: write.analytics },
-      { op: 'set', path: '/segment', value: write.segment },
-      { op: 'set', path: '/segmentSince', value: write.segmentSince },
-      { op: 'set', path: '/previousSegment', value: write.previousSegment },
-    ];
     try {
-      await this.container.item(customerId, customerId).patch(operations, { accessCondition: { type: 'IfMatch', condition: etag } });
+      await this.container.item(customerId, customerId).patch(segmentationPatch(write), { accessCondition: { type: 'IfMatch', condition: etag } });
       return 'written';
     } catch (error) {
       // 404: erased between our read and write; re-deciding finds no document and consults the tombstone.
+      if (code(error) === 412 || code(error) === 404) return 'conflict';
+      throw error;
+    }
+  }
+
+  async updateIfScoredBy(customerId: string, expectedRunId: string, write: SegmentationWrite): Promise<WriteOutcome> {
+    // Run ids are letters, digits, "-" and "_" (RunId), so the literal needs no escaping.
+    if (!/^[A-Za-z0-9_-]+$/.test(expectedRunId)) return 'conflict';
+    try {
+      await this.container
+        .item(customerId, customerId)
+        .patch({ condition: `FROM c WHERE c.analytics.runId = '${expectedRunId}'`, operations: segmentationPatch(write) });
+      return 'written';
+    } catch (error) {
       if (code(error) === 412 || code(error) === 404) return 'conflict';
       throw error;
     }

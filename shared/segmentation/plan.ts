@@ -76,9 +76,12 @@ export const ShardMessage = z.strictObject({
 });
 export type ShardMessage = z.infer<typeof ShardMessage>;
 
-/** Deterministic: re-sending a pass's fan-out (resume, a second coordinator) is dropped by duplicate detection. */
-export function shardMessageId(message: ShardMessage): string {
-  return `${message.runId}:${message.kind}:${message.shard}`;
+/**
+ * Deterministic: re-sending a pass's fan-out (a resume of a run in progress, a second coordinator) is dropped
+ * by duplicate detection. A failed run that is resumed sends a new generation, whose ids are new.
+ */
+export function shardMessageId(message: ShardMessage, generation = 0): string {
+  return `${message.runId}:${message.kind}:${message.shard}${generation > 0 ? `:g${generation}` : ''}`;
 }
 
 /** Service Bus message ids hold at most 128 characters; long customer ids are hashed to keep the id stable. */

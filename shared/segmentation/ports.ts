@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { MessageBus } from '../messaging/bus.js';
 import type { BlobStore } from '../storage/blobs.js';
-import type { CustomerAnalytics, StoredSegmentation } from './customer-update.js';
+import type { CustomerAnalytics, StoredSegmentation, WritePolicy } from './customer-update.js';
 import type { SegmentRun } from './run.js';
 
 /** The run documents in `segment-runs`; every change goes through `update`, guarded by the ETag. */
@@ -16,11 +16,23 @@ export interface RunRepository {
   update<T>(runId: string, change: (run: SegmentRun) => { next?: SegmentRun; value: T }): Promise<T>;
   /** Completed runs, newest completion first. */
   latestCompleted(limit: number): Promise<SegmentRun[]>;
+  /** Runs newest first (by creation, then run id), `limit` at most, strictly after `after` in that order. */
+  list(limit: number, after?: RunCursor): Promise<{ runs: SegmentRun[]; more: boolean }>;
+  /** Runs still summarizing or scoring (what the watchdog looks at). */
+  inProgress(): Promise<SegmentRun[]>;
+}
+
+/** Where a page of runs ended: the last run's creation time and id. */
+export interface RunCursor {
+  createdAt: string;
+  runId: string;
 }
 
 /** The purchases of one bucket range, only the fields the summary reads. */
 export interface PurchaseSource {
   scan(range: { lo: number; hi: number }, occurredBefore: string): AsyncIterable<PurchaseRow[]>;
+  /** One customer's purchases (a single-partition query). */
+  forCustomer(customerId: string, occurredBefore: string): Promise<PurchaseRow[]>;
 }
 
 export interface PurchaseRow {
@@ -47,6 +59,11 @@ export interface CustomerSegmentationStore {
   read(customerId: string): Promise<{ stored: StoredSegmentation; etag: string } | undefined>;
   /** Sets the segmentation fields, leaving the profile alone; 'conflict' when the ETag no longer matches. */
   update(customerId: string, etag: string, write: SegmentationWrite): Promise<WriteOutcome>;
+  /**
+   * Sets the segmentation fields without a read, provided the document still carries the scores of
+   * `expectedRunId` (a conditional patch); 'conflict' when it does not or the document is gone.
+   */
+  updateIfScoredBy(customerId: string, expectedRunId: string, write: SegmentationWrite): Promise<WriteOutcome>;
   /** A document holding only the segmentation fields, for customers with purchases and no profile. */
   createAnalyticsOnly(customerId: string, write: SegmentationWrite): Promise<WriteOutcome>;
   /** Erased customers stay erased: their late purchases must not bring a document back. */
@@ -58,7 +75,7 @@ export interface SegmentationDeps {
   purchases: PurchaseSource;
   customers: CustomerSegmentationStore;
   bus: MessageBus;
-  /** Snapshots (`segments/<runId>/`) and shard work files (`segment-work/<runId>/`). */
+  /** Snapshots (`segments/<runId>/`), shard work files (`segment-work/<runId>/`), customer state (`segment-state/<runId>/`). */
   blobs: BlobStore;
   clock: Clock;
   log: (line: string) => void;
@@ -66,4 +83,6 @@ export interface SegmentationDeps {
   allowTestFaults: boolean;
   /** Parallel customer reads/writes within a shard. */
   concurrency?: number;
+  /** When stored scores are rewritten although nothing material changed. */
+  writePolicy: WritePolicy;
 }

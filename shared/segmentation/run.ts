@@ -31,6 +31,10 @@ export const ScoreResult = z.object({
   events: z.number().int().nonnegative(),
   /** Customer documents written by this run (a redelivery counts what it found already done too). */
   written: z.number().int().nonnegative(),
+  /** Customers whose document was left as it was: nothing a reader uses changed and the scores are fresh. */
+  unchanged: z.number().int().nonnegative().default(0),
+  /** True when the shard decided from the baseline run's state files instead of reading each document. */
+  baseline: z.boolean().default(false),
   /** Customers left alone because a run with a later asOf already scored them (backtests). */
   skippedNewer: z.number().int().nonnegative(),
   /** Erased customers (tombstoned) not brought back as analytics-only documents. */
@@ -51,6 +55,8 @@ export const TestFaults = z.strictObject({
   shard: z.number().int().min(0),
   /** Score pass: throw after the events of this chunk were sent, before its customer documents are written. */
   afterChunk: z.number().int().min(0).default(0),
+  /** Throw on this many deliveries (from the first); at the queue's maxDeliveryCount the message is dead-lettered. */
+  deliveries: z.number().int().min(1).max(10).default(1),
 });
 export type TestFaults = z.infer<typeof TestFaults>;
 
@@ -75,11 +81,31 @@ export const SegmentRun = z.object({
   score: z.record(z.string(), ScoreResult),
   models: Models.optional(),
   cutPoints: RfmCutPoints.optional(),
+  /** The completed run whose customer state files pass 2 compares against (null: read every document). */
+  baseline: z.object({ runId: RunId, shards: z.number().int().min(1) }).nullable().optional(),
   currency: z.string().nullable().optional(),
   warnings: z.array(z.string()),
   error: z.string().optional(),
+  /** Why and where a failed run stopped (shown with `error`); cleared when the run is resumed. */
+  failure: z
+    .object({
+      reason: z.enum(['dead_lettered', 'stalled', 'no_model']),
+      pass: z.enum(['summarize', 'fit', 'score']),
+      shards: z.array(z.number().int().min(0)),
+      at: z.string(),
+    })
+    .optional(),
+  /** How often the run was resumed after failing: part of the shard message ids, so re-sent messages are not dropped as duplicates. */
+  resumes: z.number().int().nonnegative().default(0),
   totals: z
-    .object({ customers: z.number().int(), segments: counts, movements: counts, events: z.number().int() })
+    .object({
+      customers: z.number().int(),
+      segments: counts,
+      movements: counts,
+      events: z.number().int(),
+      written: z.number().int().default(0),
+      unchanged: z.number().int().default(0),
+    })
     .optional(),
   testFaults: TestFaults.optional(),
 });
@@ -102,6 +128,7 @@ export function newRun(input: NewRun, now: Date): SegmentRun {
     id: runDocumentId,
     kind: runDocumentKind,
     ...input,
+    resumes: 0,
     status: 'summarizing',
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
@@ -167,13 +194,17 @@ export function scoreTotals(run: SegmentRun): NonNullable<SegmentRun['totals']> 
   const movements: Record<string, number> = {};
   let customers = 0;
   let events = 0;
+  let written = 0;
+  let unchanged = 0;
   for (const result of Object.values(run.score)) {
     customers += result.customers;
     events += result.events;
+    written += result.written;
+    unchanged += result.unchanged;
     addCounts(segments, result.segments);
     addCounts(movements, result.movements);
   }
-  return { customers, segments, movements: sortedCounts(movements), events };
+  return { customers, segments, movements: sortedCounts(movements), events, written, unchanged };
 }
 
 function sortedCounts(counts: Record<string, number>): Record<string, number> {
@@ -222,4 +253,44 @@ export function runProgress(run: SegmentRun): RunProgress {
 export function runSeconds(run: SegmentRun, now: Date): number {
   const end = run.completedAt ? Date.parse(run.completedAt) : now.getTime();
   return Math.max(0, (end - Date.parse(run.createdAt)) / 1000);
+}
+
+/** Newest creation first, then run id descending: the order GET /api/segments/runs pages through. */
+export function newestFirst(a: SegmentRun, b: SegmentRun): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  return a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0;
+}
+
+export type RunFailure = NonNullable<SegmentRun['failure']>;
+
+/** Marks a run that cannot finish as failed; a run that completed or failed already stays as it is. */
+export function failRun(run: SegmentRun, failure: Omit<RunFailure, 'at'>, error: string, now: Date): SegmentRun | undefined {
+  if (run.status === 'completed' || run.status === 'failed') return undefined;
+  return { ...run, status: 'failed', error, failure: { ...failure, at: now.toISOString() }, updatedAt: now.toISOString() };
+}
+
+/**
+ * A failed run, ready to go on where it stopped: the pass it was in (scoring once the models exist), its
+ * recorded shards kept, error and test faults dropped, and a new message generation.
+ */
+export function resumeRun(run: SegmentRun, now: Date): SegmentRun {
+  const { error: _error, failure: _failure, testFaults: _faults, ...rest } = run;
+  return {
+    ...rest,
+    status: run.models !== undefined && run.cutPoints !== undefined ? 'scoring' : 'summarizing',
+    resumes: run.resumes + 1,
+    updatedAt: now.toISOString(),
+  };
+}
+
+/** The pass a run in progress is in, and its shards that have not reported. */
+export function currentPass(run: SegmentRun): { pass: ShardPass; pending: number[] } {
+  const pass: ShardPass = run.status === 'scoring' ? 'score' : 'summarize';
+  return { pass, pending: pendingShards(run, pass) };
+}
+
+/** A run in progress whose document has not changed for `stallMinutes`: no shard has reported since. */
+export function stalled(run: SegmentRun, now: Date, stallMinutes: number): boolean {
+  if (run.status !== 'summarizing' && run.status !== 'scoring') return false;
+  return now.getTime() - Date.parse(run.updatedAt) >= stallMinutes * 60_000;
 }

@@ -3,7 +3,7 @@ import { AnalyticsConfig } from '../analytics/index.js';
 import { containers } from '../resources.js';
 import { runtime, type Runtime } from '../runtime.js';
 import { CosmosCustomerSegmentationStore, CosmosPurchaseSource, CosmosRunRepository } from './cosmos.js';
-import type { SegmentationSettings } from './orchestrator.js';
+import type { SegmentationSettings } from './start.js';
 import type { SegmentationDeps } from './ports.js';
 
 /**
@@ -26,6 +26,7 @@ export function segmentationSettings(rt: Runtime): SegmentationSettings {
     timeUnit: rt.settings.segmentsTimeUnit,
     shards: rt.settings.segmentsShards,
     config: parsed.data,
+    stallMinutes: rt.settings.segmentsStallMinutes,
   };
 }
 
@@ -48,6 +49,7 @@ function build() {
       clock: rt.clock,
       // Only the local host installs its in-process Service Bus; in Azure test faults are never honoured.
       allowTestFaults: rt.settings.serviceBus.kind === 'local',
+      writePolicy: { staleAfterDays: rt.settings.segmentsStaleAfterDays },
     },
   };
   return cached;

@@ -1,8 +1,14 @@
-import { modelsView } from './orchestrator.js';
+import { fromMinorUnits } from '../money.js';
+import { snapshotColumns } from './csv.js';
+import { partName, snapshotPrefix } from './paths.js';
+import { shardRange } from './plan.js';
 import { runProgress, runSeconds, scoreTotals, type SegmentRun } from './run.js';
 
-/** A run as GET /api/segments and /api/segments/runs/{runId} show it. */
-export function runView(run: SegmentRun, now: Date, snapshotContainer: string) {
+/**
+ * How a run is shown: the API (GET /api/segments, /api/segments/runs/{runId}) and the snapshot's
+ * summary.json share `runFields`, so a field has one name wherever a user reads it.
+ */
+export function runFields(run: SegmentRun, now: Date) {
   const totals = run.totals ?? (Object.keys(run.score).length > 0 ? scoreTotals(run) : undefined);
   return {
     runId: run.runId,
@@ -10,25 +16,86 @@ export function runView(run: SegmentRun, now: Date, snapshotContainer: string) {
     timeZone: run.timeZone,
     status: run.status,
     trigger: run.trigger,
+    shards: run.shards,
     customers: totals?.customers ?? 0,
     segments: totals?.segments ?? {},
     models: run.models ? modelsView(run) : null,
+    /** "from→to" counts of the customers whose segment changed in this run ("none→x": a first assignment). */
     movements: totals?.movements ?? {},
+    /** Customers whose segment changed: one segment.changed event each. */
     segmentChanges: totals?.events ?? 0,
+    /** Customer documents this run wrote (a segment, a band or stale scores changed), and those it left as they were. */
+    customersWritten: totals?.written ?? 0,
+    customersUnchanged: totals?.unchanged ?? 0,
+    baselineRunId: run.baseline?.runId ?? null,
     cutPoints: run.cutPoints ?? null,
-    progress: runProgress(run),
-    shards: run.shards,
+    currency: run.currency ?? null,
     createdAt: run.createdAt,
     fittedAt: run.fittedAt ?? null,
     completedAt: run.completedAt ?? null,
     runSeconds: Math.round(runSeconds(run, now) * 1000) / 1000,
+    warnings: run.warnings,
+    ...(run.error ? { error: run.error } : {}),
+    ...(run.failure ? { failure: run.failure } : {}),
+  };
+}
+
+/** A run as the API shows it, also while it runs. */
+export function runView(run: SegmentRun, now: Date, snapshotContainer: string) {
+  return {
+    ...runFields(run, now),
+    progress: runProgress(run),
     /** Shards that needed more than one delivery (a crash, a lost lock): what an operator looks at first. */
     retries: [
       ...Object.entries(run.summarize).map(([shard, r]) => ({ pass: 'summarize', shard: Number(shard), deliveryCount: r.deliveryCount })),
       ...Object.entries(run.score).map(([shard, r]) => ({ pass: 'score', shard: Number(shard), deliveryCount: r.deliveryCount })),
     ].filter((r) => r.deliveryCount > 1),
-    warnings: run.warnings,
-    ...(run.error ? { error: run.error } : {}),
-    snapshot: run.status === 'completed' ? { container: snapshotContainer, prefix: `segments/${run.runId}/` } : null,
+    snapshot: run.status === 'completed' ? { container: snapshotContainer, prefix: snapshotPrefix(run.runId) } : null,
+  };
+}
+
+/** summary.json of a completed run's snapshot: the run's fields plus what a BI tool needs to read the parts. */
+export function snapshotSummary(run: SegmentRun, now: Date) {
+  return {
+    ...runFields(run, now),
+    rules: run.config.segments,
+    columns: snapshotColumns,
+    parts: Array.from({ length: run.shards }, (_, shard) => partName(shard)),
+    shardResults: Array.from({ length: run.shards }, (_, shard) => ({
+      ...shardRange(shard, run.shards),
+      customers: run.score[String(shard)]?.customers ?? 0,
+      purchases: run.summarize[String(shard)]?.purchases ?? 0,
+      summarizeSeconds: run.summarize[String(shard)]?.seconds ?? null,
+      scoreSeconds: run.score[String(shard)]?.seconds ?? null,
+    })),
+  };
+}
+
+/** Models as the API shows them: γ in major units of the run's currency (minor units kept beside it). */
+export function modelsView(run: SegmentRun) {
+  const m = run.models!;
+  const currency = run.currency ?? null;
+  const factor = currency ? fromMinorUnits(1, currency) : 1;
+  return {
+    timeUnit: m.timeUnit,
+    bgnbd: {
+      r: m.bgnbd.r,
+      alpha: m.bgnbd.alpha,
+      a: m.bgnbd.a,
+      b: m.bgnbd.b,
+      logLikelihood: m.bgnbd.logLikelihood,
+      customers: m.bgnbd.customers,
+      origin: m.bgnbd.origin,
+    },
+    gammaGamma: {
+      p: m.gammaGamma.p,
+      q: m.gammaGamma.q,
+      gamma: m.gammaGamma.gamma * factor,
+      gammaMinor: m.gammaGamma.gamma,
+      currency,
+      logLikelihood: m.gammaGamma.logLikelihood,
+      repeatBuyers: m.gammaGamma.repeatBuyers,
+      origin: m.gammaGamma.origin,
+    },
   };
 }

@@ -34,6 +34,9 @@ interface SegmentsView {
   segments: Record<string, number>;
   movements: Record<string, number>;
   segmentChanges: number;
+  baselineRunId: string | null;
+  customersWritten: number;
+  customersUnchanged: number;
   previousRunId?: string | null;
   retries: { pass: string; shard: number; deliveryCount: number }[];
   progress: { summarized: number; scored: number; shards: number };
@@ -49,7 +52,8 @@ interface Scores {
   segmentSince: string;
   previousSegment: string | null;
   runId: string;
-  scores: { x: number; txDays: number; TDays: number; pAlive: number; rfm: { code: string } };
+  source: 'document' | 'recomputed';
+  scores: { x: number; txDays: number; TDays: number; pAlive: number; rfm: { code: string }; runId: string; computedAt: string };
 }
 
 describe('segmentation runs on the local host (CDNOW)', () => {
@@ -191,9 +195,12 @@ describe('segmentation runs on the local host (CDNOW)', () => {
     expect(view.runId).not.toBe('cdnow-1');
     expect(view.previousRunId).toBe('cdnow-1');
     expect(view).toMatchObject({ status: 'completed', customers: 2357, segmentChanges: 0, movements: {} });
+    // Nothing a reader uses changed: no document was written; profile-scores recomputes the new run's scores.
+    expect(view).toMatchObject({ baselineRunId: 'cdnow-1', customersWritten: 0, customersUnchanged: 2357 });
     expect(await events()).toMatchObject({ active: 0, deadLettered: 0 });
     const after = await scoresOf('00004');
-    expect(after).toMatchObject({ segment: before.segment, segmentSince: '1997-09-30', runId: view.runId });
+    expect(after).toMatchObject({ segment: before.segment, segmentSince: '1997-09-30', runId: view.runId, source: 'recomputed' });
+    expect(after.scores).toEqual({ ...before.scores, runId: view.runId, computedAt: after.scores.computedAt });
 
     // Re-triggering a completed run by its id does nothing.
     await run({ asOf: '1997-09-30', timeUnit: 'week', runId: 'cdnow-1' });
@@ -227,5 +234,94 @@ describe('segmentation runs on the local host (CDNOW)', () => {
     const view = await json<SegmentsView>(await host.call('/api/segments/runs/cdnow-1'));
     expect(view).toMatchObject({ runId: 'cdnow-1', status: 'completed', progress: { summarized: 16, scored: 16, shards: 16 } });
     expect((await host.call('/api/segments/runs/nope')).status).toBe(404);
+  });
+
+  describe('the runs API (POST/GET /api/segments/runs) and runs that cannot finish', () => {
+    interface RunPage {
+      runs: { runId: string; createdAt: string; status: string }[];
+      continuationToken: string | null;
+    }
+    interface Problem {
+      errors?: { pointer: string; message: string }[];
+    }
+    const listAll = async () => {
+      const ids: string[] = [];
+      let token: string | null = null;
+      do {
+        const page: RunPage = await json<RunPage>(await host.call(`/api/segments/runs?limit=2${token ? `&continuationToken=${token}` : ''}`));
+        expect(page.runs.length).toBeLessThanOrEqual(2);
+        if (token !== null) expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+        ids.push(...page.runs.map((r) => r.runId));
+        token = page.continuationToken;
+      } while (token !== null);
+      return ids;
+    };
+    const post = (body: unknown) => host.call('/api/segments/runs', { method: 'POST', json: body });
+    const pointers = async (response: Response) => (await json<Problem>(response, 400)).errors?.map((e) => e.pointer);
+
+    it('POST starts a run: 201 with the runId and its Location; a bad field is a 400 naming it, and nothing starts', async () => {
+      const before = await listAll();
+      expect(await pointers(await post({ asOf: '1997-09-31' }))).toEqual(['/asOf']);
+      expect(await pointers(await post({ asOf: '1997-09-30', timeUnit: 'month' }))).toEqual(['/timeUnit']);
+      expect(await pointers(await post({ asof: '1997-09-30' }))).toEqual(['/asof']);
+      expect(await pointers(await post({ asOf: '2099-01-01' }))).toEqual(['/asOf']);
+      await waitIdle(host);
+      expect(await listAll()).toEqual(before);
+
+      await json(await host.call('/admin/local/clock', { method: 'POST', json: { advanceMs: 60_000 } }));
+      const created = await post({ asOf: '1997-09-30', timeUnit: 'week', runId: 'api-1' });
+      const body = await json<{ runId: string; status: string }>(created, 201);
+      expect(body.runId).toBe('api-1');
+      expect(created.headers.get('location')).toBe('/api/segments/runs/api-1');
+      await waitIdle(host);
+      expect(await json<{ status: string }>(await host.call('/api/segments/runs/api-1'))).toMatchObject({ status: 'completed' });
+      expect((await post({ asOf: '1997-09-30', runId: 'api-1' })).status).toBe(200);
+      expect((await post({ asOf: '1997-10-01', runId: 'api-1' })).status).toBe(409);
+    }, 120_000);
+
+    it('GET lists the runs newest first, paged with opaque URL-safe tokens; a malformed or foreign token is a 400', async () => {
+      const ids = await listAll();
+      expect(ids[0]).toBe('api-1');
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toEqual(expect.arrayContaining(['cdnow-1', 'cdnow-late', 'cdnow-oct5']));
+      const created = await Promise.all(ids.map(async (id) => (await json<{ createdAt: string }>(await host.call(`/api/segments/runs/${id}`))).createdAt));
+      expect([...created].sort().reverse()).toEqual(created);
+      for (const token of ['not-a-token', Buffer.from('{"v":2}').toString('base64url'), 'a%2Fb']) {
+        expect(await pointers(await host.call(`/api/segments/runs?continuationToken=${token}`))).toEqual(['route/continuationToken']);
+      }
+    }, 120_000);
+
+    it('admin input that is not a JSON object is refused with 400 and runs nothing for yesterday', async () => {
+      const before = await listAll();
+      for (const input of ['asOf=1997-09-30', '"1997-09-30"', '[1]']) {
+        const response = await host.call('/admin/functions/segments-compute', { method: 'POST', json: { input } });
+        expect(response.status).toBe(400);
+      }
+      await waitIdle(host);
+      expect(await listAll()).toEqual(before);
+    });
+
+    it('a run whose shard is dead-lettered is failed with the shard and error in the API and the log; the next run is not blocked; re-triggering resumes it', async () => {
+      await json(await host.call('/admin/local/clock', { method: 'POST', json: { advanceMs: 60_000 } }));
+      const faults = { pass: 'score', shard: 1, deliveries: 5 };
+      await json(await post({ asOf: '1997-09-30', timeUnit: 'week', runId: 'api-dl', shards: 4, testFaults: faults }), 201);
+      await waitIdle(host);
+      const failed = await json<{ status: string; error: string; failure: { reason: string; pass: string; shards: number[] } }>(await host.call('/api/segments/runs/api-dl'));
+      expect(failed).toMatchObject({ status: 'failed', failure: { reason: 'dead_lettered', pass: 'score', shards: [1] } });
+      expect(failed.error).toContain('shard 1 (score) failed on all 5 deliveries');
+      expect(host.output()).toContain('run api-dl failed: shard 1 (score)');
+      const dead = await json<{ messageId: string }[]>(await host.call('/admin/local/queues/segment-shards/deadletters'));
+      expect(dead.map((m) => m.messageId)).toContain('api-dl:score:1');
+
+      await json(await host.call('/admin/local/clock', { method: 'POST', json: { advanceMs: 60_000 } }));
+      await json(await post({ asOf: '1997-09-30', timeUnit: 'week', runId: 'api-after', shards: 4 }), 201);
+      await waitIdle(host);
+      expect(await json<{ status: string }>(await host.call('/api/segments/runs/api-after'))).toMatchObject({ status: 'completed' });
+
+      const resumed = await post({ asOf: '1997-09-30', timeUnit: 'week', runId: 'api-dl' });
+      expect(resumed.status).toBe(202);
+      await waitIdle(host);
+      expect(await json<{ status: string; customers: number }>(await host.call('/api/segments/runs/api-dl'))).toMatchObject({ status: 'completed', customers: 2357 });
+    }, 180_000);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { defaultAnalyticsConfig } from '../../../shared/analytics/index.js';
 import { AnalyticsConfig } from '../../../shared/analytics/config.js';
 import { queues } from '../../../shared/resources.js';
-import { handleShardMessage, startRun, type SegmentationSettings } from '../../../shared/segmentation/orchestrator.js';
+import { handleShardMessage } from '../../../shared/segmentation/dispatch.js';
+import { startRun, type SegmentationSettings } from '../../../shared/segmentation/start.js';
 import { ShardMessage } from '../../../shared/segmentation/plan.js';
 import type { PurchaseRow } from '../../../shared/segmentation/ports.js';
 import { memoryDeps } from '../segmentation/fakes.js';
@@ -20,7 +21,7 @@ const config = AnalyticsConfig.parse({
     { name: 'unknown' },
   ],
 });
-const settings: SegmentationSettings = { timeZone: 'UTC', timeUnit: 'week', shards: 2, config };
+const settings: SegmentationSettings = { timeZone: 'UTC', timeUnit: 'week', shards: 2, stallMinutes: 30, config };
 
 function purchases(customers: number): PurchaseRow[] {
   const rows: PurchaseRow[] = [];

@@ -5,12 +5,13 @@ import type {
   CustomerSegmentationStore,
   PurchaseRow,
   PurchaseSource,
+  RunCursor,
   RunRepository,
   SegmentationDeps,
   SegmentationWrite,
   WriteOutcome,
 } from '../../../shared/segmentation/ports.js';
-import type { SegmentRun } from '../../../shared/segmentation/run.js';
+import { newestFirst, type SegmentRun } from '../../../shared/segmentation/run.js';
 import type { StoredSegmentation } from '../../../shared/segmentation/customer-update.js';
 import type { BlobStore } from '../../../shared/storage/blobs.js';
 
@@ -34,6 +35,14 @@ export class MemoryRuns implements RunRepository {
     if (next) this.docs.set(runId, { run: structuredClone(next), etag: doc.etag + 1 });
     return value;
   }
+  async list(limit: number, after?: RunCursor) {
+    const all = [...this.docs.values()].map((d) => d.run).sort(newestFirst);
+    const from = after ? all.filter((r) => newestFirst(r, { ...r, createdAt: after.createdAt, runId: after.runId }) > 0) : all;
+    return { runs: from.slice(0, limit).map((r) => structuredClone(r)), more: from.length > limit };
+  }
+  async inProgress() {
+    return [...this.docs.values()].map((d) => structuredClone(d.run)).filter((r) => r.status === 'summarizing' || r.status === 'scoring');
+  }
   async latestCompleted(limit: number) {
     return [...this.docs.values()]
       .map((d) => d.run)
@@ -53,6 +62,9 @@ export class MemoryPurchases implements PurchaseSource {
     });
     for (let i = 0; i < mine.length; i += 500) yield mine.slice(i, i + 500);
   }
+  async forCustomer(customerId: string, before: string) {
+    return this.rows.filter((r) => r.customerId === customerId && r.occurredAt < before);
+  }
 }
 
 export class MemoryCustomers implements CustomerSegmentationStore {
@@ -60,24 +72,38 @@ export class MemoryCustomers implements CustomerSegmentationStore {
   readonly erased = new Set<string>();
   /** Called before each write: a test can change the document underneath (a concurrent profile PUT). */
   beforeWrite?: (customerId: string) => void;
+  /** Operations by kind, for the tests that count what a run costs. */
+  readonly ops = { read: 0, write: 0 };
   async read(customerId: string) {
+    this.ops.read++;
     const d = this.docs.get(customerId);
     return d ? { stored: structuredClone(d.doc) as StoredSegmentation, etag: String(d.etag) } : undefined;
   }
   async update(customerId: string, etag: string, write: SegmentationWrite): Promise<WriteOutcome> {
+    this.ops.write++;
     this.beforeWrite?.(customerId);
     const d = this.docs.get(customerId);
     if (!d || String(d.etag) !== etag) return 'conflict';
     this.docs.set(customerId, { doc: { ...d.doc, ...structuredClone(write) }, etag: d.etag + 1 });
     return 'written';
   }
+  async updateIfScoredBy(customerId: string, expectedRunId: string, write: SegmentationWrite): Promise<WriteOutcome> {
+    this.ops.write++;
+    this.beforeWrite?.(customerId);
+    const d = this.docs.get(customerId);
+    if (!d || (d.doc['analytics'] as { runId?: string } | undefined)?.runId !== expectedRunId) return 'conflict';
+    this.docs.set(customerId, { doc: { ...d.doc, ...structuredClone(write) }, etag: d.etag + 1 });
+    return 'written';
+  }
   async createAnalyticsOnly(customerId: string, write: SegmentationWrite): Promise<WriteOutcome> {
+    this.ops.write++;
     this.beforeWrite?.(customerId);
     if (this.docs.has(customerId)) return 'conflict';
     this.docs.set(customerId, { doc: { id: customerId, ...structuredClone(write) }, etag: 1 });
     return 'written';
   }
   async isErased(customerId: string) {
+    this.ops.read++;
     return this.erased.has(customerId);
   }
 }
@@ -128,8 +154,10 @@ export function memoryDeps(rows: PurchaseRow[], now: Date) {
     bus: new MemoryBus(),
     blobs: new MemoryBlobs(),
     clock,
-    log: () => undefined,
+    log: (_line: string): void => undefined,
     allowTestFaults: true,
+    writePolicy: { staleAfterDays: 7 },
   } satisfies SegmentationDeps;
-  return deps;
+  /** deadLettered: shard messages the test's drain dead-lettered (their last delivery threw). */
+  return { ...deps, deadLettered: [] as string[] };
 }

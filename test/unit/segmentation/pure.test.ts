@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultAnalyticsConfig } from '../../../shared/analytics/index.js';
 import { csvField, renderCsv } from '../../../shared/segmentation/csv.js';
-import { decideCustomerUpdate, movementKey } from '../../../shared/segmentation/customer-update.js';
 import {
   defaultAsOf,
   occurredBefore,
@@ -97,6 +96,8 @@ const scoreResult = (segments: Record<string, number>, movements: Record<string,
   movements,
   events: Object.values(movements).reduce((s, c) => s + c, 0),
   written: 0,
+  unchanged: 0,
+  baseline: false,
   skippedNewer: 0,
   skippedErased: 0,
   part: 'p',
@@ -176,40 +177,6 @@ describe('completion detection', () => {
     const two: SegmentRun = { ...run(2), summarize: { '0': summarizeResult(1, ['EUR']), '1': summarizeResult(1, ['USD']) } };
     expect(runCurrency(two).currency).toBeNull();
     expect(runCurrency(two).warning).toContain('EUR, USD');
-  });
-});
-
-describe('customer updates', () => {
-  const r = { runId: 'r2', asOf: '2026-11-01' };
-
-  it('a first assignment is a change from null that starts segmentSince', () => {
-    expect(decideCustomerUpdate(undefined, r, 'new')).toEqual({
-      kind: 'write',
-      from: null,
-      to: 'new',
-      changed: true,
-      segmentSince: '2026-11-01',
-      previousSegment: null,
-    });
-    expect(movementKey(null, 'new')).toBe('none→new');
-  });
-
-  it('a change keeps the old segment as previous; no change keeps segmentSince and previous', () => {
-    const stored = { segment: 'loyal', segmentSince: '2026-09-01', previousSegment: 'new', analytics: { runId: 'r1', asOf: '2026-10-31' } };
-    expect(decideCustomerUpdate(stored, r, 'at_risk')).toMatchObject({ kind: 'write', from: 'loyal', changed: true, segmentSince: '2026-11-01', previousSegment: 'loyal' });
-    expect(decideCustomerUpdate(stored, r, 'loyal')).toMatchObject({ kind: 'write', from: 'loyal', changed: false, segmentSince: '2026-09-01', previousSegment: 'new' });
-  });
-
-  it('skips customers this run already stamped (a redelivery) and recalls their movement', () => {
-    const stored = { segment: 'at_risk', analytics: { runId: 'r2', asOf: '2026-11-01', segmentFrom: 'loyal' } };
-    expect(decideCustomerUpdate(stored, r, 'at_risk')).toEqual({ kind: 'already_done', from: 'loyal', to: 'at_risk', changed: true });
-  });
-
-  it('never lets a backtest overwrite a customer scored as of a later day', () => {
-    const stored = { segment: 'loyal', analytics: { runId: 'r9', asOf: '2026-11-05' } };
-    expect(decideCustomerUpdate(stored, r, 'lost')).toEqual({ kind: 'newer_exists' });
-    // …but a re-run of the same day may overwrite.
-    expect(decideCustomerUpdate({ ...stored, analytics: { runId: 'r9', asOf: '2026-11-01' } }, r, 'lost').kind).toBe('write');
   });
 });
 

@@ -2,13 +2,19 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultAnalyticsConfig } from '../../../shared/analytics/index.js';
 import { queues } from '../../../shared/resources.js';
-import { handleShardMessage, startRun, summaryPath, type SegmentationSettings } from '../../../shared/segmentation/orchestrator.js';
+import { handleShardMessage } from '../../../shared/segmentation/dispatch.js';
+import { summaryPath } from '../../../shared/segmentation/paths.js';
+import { profileScores } from '../../../shared/segmentation/profile-scores.js';
+import { startRun, type SegmentationSettings } from '../../../shared/segmentation/start.js';
+import { runView } from '../../../shared/segmentation/view.js';
+import { failStalledRuns } from '../../../shared/segmentation/watchdog.js';
 import { ShardMessage } from '../../../shared/segmentation/plan.js';
+import type { TestFaults } from '../../../shared/segmentation/run.js';
 import type { PurchaseRow } from '../../../shared/segmentation/ports.js';
 import { readSample } from '../analytics/cdnow.js';
 import { memoryDeps } from './fakes.js';
 
-const settings: SegmentationSettings = { timeZone: 'UTC', timeUnit: 'week', shards: 8, config: { ...defaultAnalyticsConfig, timeUnit: 'week' } };
+const settings: SegmentationSettings = { timeZone: 'UTC', timeUnit: 'week', shards: 8, config: { ...defaultAnalyticsConfig, timeUnit: 'week' }, stallMinutes: 30 };
 const now = new Date('1998-07-01T02:00:00Z');
 
 const cdnow: PurchaseRow[] = readSample().map((row) => ({
@@ -62,8 +68,9 @@ async function drain(deps: Deps, pick: (n: number) => number, crashes: Set<strin
         count,
       );
     } catch (error) {
-      if (!(error as Error).message.startsWith('crash')) throw error;
-      queue.push(message!); // abandoned: delivered again
+      if (!/^(crash|test fault)/.test((error as Error).message)) throw error;
+      if (count < queues.segmentShards.maxDeliveryCount) queue.push(message!); // abandoned: delivered again
+      else deps.deadLettered.push(message!.messageId);
     }
   }
   throw new Error('queue did not drain');
@@ -162,6 +169,108 @@ describe('segmentation orchestration (in-memory adapters)', () => {
     expect(deps.bus.count(queues.segmentShards.name)).toBe(0);
   });
 
+  describe('the next night decides from the state files (pay for what changed)', () => {
+    const nights = ['1997-09-30', '1997-10-04'];
+    const nightly = async (deps: Deps, asOf: string, runId: string, testFaults?: TestFaults) => {
+      deps.clock.at = new Date(deps.clock.at.getTime() + 60_000);
+      await startRun(deps, settings, { trigger: 'on_demand', asOf, runId, ...(testFaults ? { testFaults } : {}) });
+      await drain(deps, () => 0);
+      return (await deps.runs.get(runId))!;
+    };
+    const partsOf = (deps: Deps, runId: string) =>
+      [...deps.blobs.files.entries()].filter(([k]) => k.startsWith(`segments/${runId}/part-`)).map(([k, v]) => [k, v.content.toString()]);
+    const segmentationOf = (deps: Deps) =>
+      [...deps.customers.docs.entries()].map(([id, { doc }]) => [id, doc['segment'], doc['segmentSince'], doc['previousSegment']]).sort();
+    /** Night 1, then night 2 either from the state files or (reference) with them deleted, reading every document. */
+    const twoNights = async (withState: boolean, tamper?: (deps: Deps) => void, testFaults?: TestFaults) => {
+      const deps = memoryDeps(cdnow, now);
+      await nightly(deps, nights[0]!, 'n1');
+      if (!withState) for (const key of [...deps.blobs.files.keys()]) if (key.startsWith('segment-state/')) deps.blobs.files.delete(key);
+      tamper?.(deps);
+      const before = { ...deps.customers.ops };
+      const sentBefore = events(deps).length;
+      const run = await nightly(deps, nights[1]!, 'n2', testFaults);
+      return {
+        deps,
+        run,
+        reads: deps.customers.ops.read - before.read,
+        writes: deps.customers.ops.write - before.write,
+        sent: events(deps).slice(sentBefore),
+      };
+    };
+
+    it('reads no customer document, writes only what changed, and sends the same events as a run that reads everything', async () => {
+      const fast = await twoNights(true);
+      const reference = await twoNights(false);
+      expect(fast.run.baseline).toEqual({ runId: 'n1', shards: 8 });
+      expect(Object.values(fast.run.score).every((r) => r.baseline)).toBe(true);
+      expect(Object.values(reference.run.score).some((r) => r.baseline)).toBe(false);
+      expect(fast.reads).toBe(0);
+      expect(reference.reads).toBeGreaterThanOrEqual(2357);
+      expect(fast.writes).toBe(reference.writes);
+      expect(fast.writes).toBe(fast.run.totals!.written);
+      expect(fast.run.totals!.written + fast.run.totals!.unchanged).toBe(2357);
+      expect(fast.writes).toBeLessThan(2357 / 2);
+      expect(fast.run.totals!.events).toBeGreaterThan(0);
+      expect(fast.run.totals).toEqual(reference.run.totals);
+      expect(fast.sent).toEqual(reference.sent);
+      expect(fast.sent).toHaveLength(fast.run.totals!.events);
+      expect(segmentationOf(fast.deps)).toEqual(segmentationOf(reference.deps));
+      expect(partsOf(fast.deps, 'n2')).toEqual(partsOf(reference.deps, 'n2'));
+    });
+
+    it('a shard of the next night that crashes after its events redoes them from the state file: same events once, same documents', async () => {
+      const crashed = await twoNights(true, undefined, { pass: 'score', shard: 5, afterChunk: 3, deliveries: 1 });
+      const clean = await twoNights(true);
+      expect(crashed.run.score['5']!.deliveryCount).toBe(2);
+      expect(crashed.run.totals).toEqual(clean.run.totals);
+      expect(crashed.sent).toEqual(clean.sent);
+      expect(segmentationOf(crashed.deps)).toEqual(segmentationOf(clean.deps));
+    });
+
+    it('a document that no longer matches the state file is read and decided again when it must be written', async () => {
+      const tamper = (deps: Deps) => {
+        for (const { doc } of deps.customers.docs.values()) (doc['analytics'] as { runId: string }).runId = 'concurrent';
+      };
+      const fast = await twoNights(true, tamper);
+      const reference = await twoNights(false, tamper);
+      expect(fast.sent).toEqual(reference.sent);
+      expect(segmentationOf(fast.deps)).toEqual(segmentationOf(reference.deps));
+      expect(fast.reads).toBe(fast.writes / 2);
+    });
+
+    it('profile-scores answers the latest run exactly, recomputed from its models for a customer it did not rewrite', async () => {
+      const fast = await twoNights(true);
+      const full = { ...memoryDeps(cdnow, now), writePolicy: { staleAfterDays: 0 } };
+      await nightly(full, nights[0]!, 'n1');
+      await nightly(full, nights[1]!, 'n2');
+      let recomputed = 0;
+      for (const [id, { doc }] of [...fast.deps.customers.docs.entries()].slice(0, 300)) {
+        const answer = await profileScores(fast.deps, id);
+        if (answer.kind !== 'found') throw new Error(`no scores for ${id}`);
+        const { computedAt: _a, segmentFrom: _b, ...expected } = full.customers.docs.get(id)!.doc['analytics'] as Record<string, unknown>;
+        const { computedAt: _c, ...actual } = answer.analytics;
+        expect(actual).toEqual(expected);
+        expect(answer.segment).toBe(full.customers.docs.get(id)!.doc['segment']);
+        if ((doc['analytics'] as { runId: string }).runId === 'n1') {
+          expect(answer.source).toBe('recomputed');
+          recomputed++;
+        }
+      }
+      expect(recomputed).toBeGreaterThan(100);
+    });
+
+    it('rewrites every customer whose stored scores reached the staleness', async () => {
+      const deps = memoryDeps(cdnow, now);
+      await nightly(deps, '1997-09-30', 'd0');
+      await nightly(deps, '1997-10-01', 'd1');
+      const week = await nightly(deps, '1997-10-07', 'd7');
+      const ages = [...deps.customers.docs.values()].map(({ doc }) => (doc['analytics'] as { asOf: string }).asOf);
+      expect(ages.every((asOf) => asOf >= '1997-10-01')).toBe(true);
+      expect(week.totals!.written).toBeGreaterThan(0);
+    });
+  });
+
   it('a backtest never overwrites customers scored as of a later day, and erased customers stay erased', async () => {
     const deps = memoryDeps(cdnow, now);
     await startRun(deps, settings, { trigger: 'on_demand', asOf: '1998-06-30', runId: 'late' });
@@ -213,9 +322,78 @@ describe('segmentation orchestration (in-memory adapters)', () => {
     expect(deps.runs.docs.size).toBe(1);
   });
 
+  describe('a run that cannot finish says so', () => {
+    it('a shard dead-lettered on its last delivery fails the run naming the shard; the next run is not blocked; re-triggering resumes it', async () => {
+      const deps = memoryDeps(cdnow, now);
+      const testFaults = { pass: 'score' as const, shard: 2, afterChunk: 0, deliveries: 5 };
+      await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', runId: 'dl', testFaults });
+      const logged: string[] = [];
+      await drain({ ...deps, log: (line) => logged.push(line) }, () => 0);
+      const failed = (await deps.runs.get('dl'))!;
+      expect(failed.status).toBe('failed');
+      expect(failed.failure).toMatchObject({ reason: 'dead_lettered', pass: 'score', shards: [2] });
+      expect(failed.error).toContain('shard 2 (score) failed on all 5 deliveries');
+      expect(logged.join('\n')).toContain('run dl failed: shard 2 (score)');
+      expect(deps.deadLettered).toEqual(['dl:score:2']);
+      expect(runView(failed, deps.clock.now(), 'snapshots')).toMatchObject({ status: 'failed', error: failed.error, failure: { shards: [2] } });
+
+      deps.clock.at = new Date(now.getTime() + 60_000);
+      await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', runId: 'next' });
+      await drain(deps, () => 0);
+      expect((await deps.runs.get('next'))!.status).toBe('completed');
+
+      const resumed = await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', runId: 'dl' });
+      expect(resumed).toMatchObject({ kind: 'resumed', resent: 1, run: { status: 'scoring', resumes: 1 } });
+      await drain(deps, () => 0);
+      const done = (await deps.runs.get('dl'))!;
+      expect(done.status).toBe('completed');
+      expect(done.error).toBeUndefined();
+      expect(done.totals!.customers).toBe(2357);
+    });
+
+    it('the watchdog fails a run that made no progress for the stall time, naming the pending shards; a re-trigger resumes it', async () => {
+      const deps = memoryDeps(cdnow, now);
+      await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', runId: 'stuck' });
+      // Pass 1 of five shards arrives; the other three messages are lost.
+      const queue = deps.bus.queues.get(queues.segmentShards.name)!;
+      const lost = queue.splice(5);
+      await drain(deps, () => 0);
+      expect((await deps.runs.get('stuck'))!.status).toBe('summarizing');
+      deps.clock.at = new Date(now.getTime() + 29 * 60_000);
+      expect(await failStalledRuns(deps, 30)).toEqual([]);
+      deps.clock.at = new Date(now.getTime() + 30 * 60_000);
+      expect(await failStalledRuns(deps, 30)).toEqual(['stuck']);
+      const failed = (await deps.runs.get('stuck'))!;
+      expect(failed).toMatchObject({ status: 'failed', failure: { reason: 'stalled', pass: 'summarize', shards: [5, 6, 7] } });
+      expect(failed.error).toContain('shards still pending: 5, 6, 7');
+      expect(await failStalledRuns(deps, 30)).toEqual([]);
+
+      // The lost messages turning up late change nothing on a failed run; a re-trigger sends a new generation.
+      queue.push(...lost);
+      await drain(deps, () => 0);
+      expect((await deps.runs.get('stuck'))!.status).toBe('failed');
+      expect(await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', runId: 'stuck' })).toMatchObject({ kind: 'resumed', resent: 3 });
+      expect(queue.map((m) => m.messageId)).toEqual(['stuck:summarize:5:g1', 'stuck:summarize:6:g1', 'stuck:summarize:7:g1']);
+      await drain(deps, () => 0);
+      expect((await deps.runs.get('stuck'))!).toMatchObject({ status: 'completed', totals: { customers: 2357 } });
+      const ids = events(deps).map((m) => m.messageId);
+      expect(new Set(ids).size).toBe(2357);
+    });
+
+    it('a run that failed for want of a model is fitted again when re-triggered, and says why again', async () => {
+      const deps = memoryDeps(smallBase(7), now);
+      await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-12-31', runId: 'tiny' });
+      await drain(deps, () => 0);
+      expect((await deps.runs.get('tiny'))!.failure).toMatchObject({ reason: 'no_model', pass: 'fit' });
+      const again = await startRun(deps, { ...settings, config: { ...settings.config, fit: { minCustomers: 10, minRepeatBuyers: 2 } } }, { trigger: 'on_demand', asOf: '1997-12-31', runId: 'tiny' });
+      expect(again).toMatchObject({ kind: 'resumed', resent: 0 });
+      expect((await deps.runs.get('tiny'))!).toMatchObject({ status: 'failed', resumes: 1, failure: { reason: 'no_model' } });
+    });
+  });
+
   it('drops test faults unless the host allows them', async () => {
     const deps = { ...memoryDeps(cdnow, now), allowTestFaults: false };
-    const started = await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', testFaults: { pass: 'score', shard: 0, afterChunk: 0 } });
+    const started = await startRun(deps, settings, { trigger: 'on_demand', asOf: '1997-09-30', testFaults: { pass: 'score', shard: 0, afterChunk: 0, deliveries: 1 } });
     if (started.kind !== 'started') throw new Error(started.kind);
     expect(started.run.testFaults).toBeUndefined();
   });

@@ -1,0 +1,67 @@
+import { partialStats, summarize, type PurchaseRecord } from '../analytics/index.js';
+import { faultAt, TestFault } from './faults.js';
+import { sendShards } from './fan-out.js';
+import { fitRun } from './fit.js';
+import { partialPath, summariesPath } from './paths.js';
+import { occurredBefore, shardRange } from './plan.js';
+import type { SegmentationDeps } from './ports.js';
+import { passComplete, pendingShards, recordShard, type RecordOutcome, type SummarizeResult } from './run.js';
+import { shardWork, workColumns } from './work.js';
+
+/**
+ * Pass 1 of a shard: read its bucket range of `purchases`, build the customers' summaries (kept in Blob for
+ * pass 2) and the mergeable statistics, and record the result on the run. The shard whose record completes
+ * the pass (exactly one, by the run document's ETag) goes on to fit the models.
+ */
+export async function summarizeShard(deps: SegmentationDeps, runId: string, shard: number, deliveryCount: number): Promise<void> {
+  const started = performance.now();
+  const run = await deps.runs.get(runId);
+  if (!run) return deps.log(`segments: run ${runId} not found; dropping summarize ${shard}`);
+  if (run.status === 'failed' || run.status === 'completed') return;
+  if (run.status === 'scoring') {
+    // Pass 1 is over. A redelivery may come from the shard that fitted and then crashed before the fan-out.
+    if (deliveryCount > 1) await sendShards(deps, run, 'score', pendingShards(run, 'score'));
+    return;
+  }
+  if (shard >= run.shards) return deps.log(`segments: run ${runId} has ${run.shards} shards; dropping summarize ${shard}`);
+
+  if (!Object.hasOwn(run.summarize, String(shard))) {
+    const rows: Parameters<typeof PurchaseRecord.parse>[0][] = [];
+    const currencies = new Set<string>();
+    for await (const page of deps.purchases.scan(shardRange(shard, run.shards), occurredBefore(run.asOf))) {
+      for (const row of page) {
+        rows.push(row);
+        if (row.currency) currencies.add(row.currency);
+      }
+    }
+    const summary = summarize(rows, { asOf: run.asOf, timeZone: run.timeZone });
+    if (!summary.ok) throw new Error(`summarize shard ${shard}: ${summary.message}`);
+    const work = shardWork(runId, shard, run.asOfDay, summary.summaries, currencies);
+    const partial = partialStats(workColumns(work));
+    await deps.blobs.put(summariesPath(runId, shard), JSON.stringify(work), 'application/json');
+    await deps.blobs.put(partialPath(runId, shard), JSON.stringify(partial), 'application/json');
+    if (faultAt(deps, run, 'summarize', shard, deliveryCount)) throw new TestFault(`test fault: summarize shard ${shard}`);
+    const result: SummarizeResult = {
+      customers: work.customers.length,
+      purchases: rows.length,
+      skipped: summary.skipped,
+      currencies: work.currencies,
+      seconds: secondsSince(started),
+      deliveryCount,
+      finishedAt: deps.clock.now().toISOString(),
+    };
+    const outcome = await deps.runs.update<RecordOutcome>(runId, (current) => {
+      const o = recordShard(current, 'summarize', shard, result, deps.clock.now());
+      return o.kind === 'recorded' ? { next: o.run, value: o } : { value: o };
+    });
+    if (outcome.kind === 'wrong_status' || !outcome.complete) return;
+  } else if (!passComplete(run, 'summarize')) {
+    return;
+  }
+  await fitRun(deps, runId);
+}
+
+/** Seconds since a `performance.now()` mark, to the millisecond (what shard results record). */
+export function secondsSince(startedMs: number): number {
+  return Math.round(performance.now() - startedMs) / 1000;
+}
