@@ -1,7 +1,7 @@
-import { app } from '@azure/functions';
 import { engagementFields, engagementView } from '../shared/channels/engagement.js';
 import { CustomerRouteParams } from '../shared/customers/schema.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { services } from '../shared/services.js';
 
@@ -20,4 +20,29 @@ export const customerEngagement = httpHandler(async (request) => {
   return jsonResponse(200, engagementView(doc, fields));
 });
 
-app.http('customer-engagement', { route: 'customers/{customerId}/engagement', methods: ['GET'], authLevel: 'function', handler: customerEngagement });
+httpFunction('customer-engagement', {
+  route: 'customers/{customerId}/engagement',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: customerEngagement,
+  doc: {
+    summary: "A customer's engagement and coupon redemption rates as of now, and per recent message when it was delivered, opened and clicked",
+    tags: ['customers', 'messages'],
+    params: CustomerRouteParams,
+    responses: {
+      200: {
+        description: 'Rates over the last 100 messages (null before any delivery or coupon) and, per message, the times providers reported',
+        example: {
+          engagementRate: 1,
+          couponRedemptionRate: 0,
+          messagesDelivered: 1,
+          messagesEngaged: 1,
+          couponsReceived: 1,
+          couponsRedeemed: 0,
+          computedAt: '2026-11-05T10:00:00.000Z',
+          messages: [{ messageId: 'e_3f2a.2.miss-you', channel: 'email', deliveredAt: '2026-11-05T04:05:00Z', openedAt: '2026-11-05T04:07:00Z', clickedAt: null, clicks: 0 }],
+        },
+      },
+    },
+  },
+});

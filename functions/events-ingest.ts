@@ -1,6 +1,6 @@
-import { app } from '@azure/functions';
 import { contentHash } from '../shared/canonical.js';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, readJson } from '../shared/http/request.js';
 import { CustomEventInput } from '../shared/journeys/api.js';
 import { queues } from '../shared/resources.js';
@@ -30,4 +30,24 @@ export const eventsIngest = httpHandler(async (request) => {
   return jsonResponse(202, { eventId: body.value.eventId, status: 'queued', replayed: claim.kind === 'replay' });
 });
 
-app.http('events-ingest', { route: 'events', methods: ['POST'], authLevel: 'function', handler: eventsIngest });
+httpFunction('events-ingest', {
+  route: 'events',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: eventsIngest,
+  doc: {
+    summary: 'Post a custom event (cart.abandoned, product.viewed …) for event-triggered journeys; idempotent on eventId',
+    tags: ['events', 'journeys'],
+    body: {
+      schema: CustomEventInput,
+      example: { name: 'cart.abandoned', customerId: 'C-42', eventId: 'shop-evt-1001', occurredAt: '2026-11-05T10:00:00Z', properties: { product: 'Espresso beans' } },
+    },
+    responses: {
+      202: { description: 'Queued for the journeys; `replayed` is true when this eventId was posted before with the same body', example: { eventId: 'shop-evt-1001', status: 'queued', replayed: false } },
+    },
+    errors: {
+      409: 'The eventId was used for another event (`idempotency_key_reused`)',
+      410: 'The customer was erased',
+    },
+  },
+});

@@ -1,5 +1,5 @@
-import { app } from '@azure/functions';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, readJson, validateParams } from '../shared/http/request.js';
 import { EnrollmentRequest, JourneyRouteParams } from '../shared/journeys/api.js';
 import { requestEnrollments } from '../shared/journeys/audience.js';
@@ -25,4 +25,21 @@ export const journeysEnroll = httpHandler(async (request) => {
   return jsonResponse(202, { journeyId: journey.journeyId, status: journey.status, campaignId: result.campaignId, count: result.count });
 });
 
-app.http('journeys-enroll', { route: 'journeys/{journeyId}/enrollments', methods: ['POST'], authLevel: 'function', handler: journeysEnroll });
+httpFunction('journeys-enroll', {
+  route: 'journeys/{journeyId}/enrollments',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: journeysEnroll,
+  doc: {
+    summary: 'Enroll a list of customers (at most 10,000) or a whole segment into a journey now, whatever its trigger',
+    description:
+      'Re-entry rules and send-time guardrails still apply; the audience filter only with `"applyAudience": true`. The same `campaignId` (default: the UTC day) posted again enrolls nobody twice.',
+    tags: ['journeys'],
+    params: JourneyRouteParams,
+    body: { schema: EnrollmentRequest, example: { customerIds: ['C-42', 'C-43'], campaignId: 'crm-2026-11' } },
+    responses: {
+      202: { description: 'The enrollments are queued; `count` customers were requested', example: { journeyId: 'cart-rescue', status: 'active', campaignId: 'crm-2026-11', count: 2 } },
+    },
+    errors: { 404: 'No such journey' },
+  },
+});

@@ -1,7 +1,7 @@
-import { app } from '@azure/functions';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler } from '../shared/http/request.js';
-import { journeyView, setJourneyStatus } from '../shared/journeys/api.js';
+import { JourneyRouteParams, journeyView, journeyViewExample, setJourneyStatus } from '../shared/journeys/api.js';
 import { services } from '../shared/services.js';
 
 /**
@@ -13,4 +13,16 @@ export const journeysPause = httpHandler(async (request) => {
   return result.ok ? jsonResponse(200, journeyView(result.state)) : result.failure;
 });
 
-app.http('journeys-pause', { route: 'journeys/{journeyId}/pause', methods: ['POST'], authLevel: 'function', handler: journeysPause });
+httpFunction('journeys-pause', {
+  route: 'journeys/{journeyId}/pause',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: journeysPause,
+  doc: {
+    summary: 'Pause a journey (idempotent): triggers enroll nobody and no step runs until it is resumed; messages already queued are still delivered',
+    tags: ['journeys'],
+    params: JourneyRouteParams,
+    responses: { 200: { description: 'The journey, now `paused`', example: { ...journeyViewExample, status: 'paused' } } },
+    errors: { 404: 'No such journey' },
+  },
+});

@@ -1,7 +1,8 @@
-import { app } from '@azure/functions';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, readJson, validateParams } from '../shared/http/request.js';
-import { JourneyRouteParams, journeyView, parseJourney } from '../shared/journeys/api.js';
+import { JourneyRouteParams, journeyInputExample, journeyView, journeyViewExample, parseJourney } from '../shared/journeys/api.js';
+import { JourneyDefinition } from '../shared/journeys/definition.js';
 import { services } from '../shared/services.js';
 import { z } from 'zod';
 
@@ -21,4 +22,22 @@ export const journeysPut = httpHandler(async (request) => {
   return jsonResponse(result.created ? 201 : 200, { ...journeyView(result.state), changed: result.changed });
 });
 
-app.http('journeys-put', { route: 'journeys/{journeyId}', methods: ['PUT'], authLevel: 'function', handler: journeysPut });
+httpFunction('journeys-put', {
+  route: 'journeys/{journeyId}',
+  methods: ['PUT'],
+  authLevel: 'function',
+  handler: journeysPut,
+  doc: {
+    summary: 'Create or change a journey: a changed definition becomes version n+1, the same one again changes nothing',
+    description:
+      'Besides the schema, the definition is checked against the stored templates and offers (unknown step target, a cycle without a wait, a template or offer that does not exist, a template variable the step cannot fill): each is a 400 naming the field, and nothing is stored.',
+    tags: ['journeys'],
+    params: JourneyRouteParams,
+    // parseJourney validates the body with JourneyDefinition (after reading it as any JSON).
+    body: { schema: JourneyDefinition, example: journeyInputExample },
+    responses: {
+      200: { description: 'Changed (a new version) or unchanged (`changed: false`)', example: { ...journeyViewExample, version: 2, changed: true } },
+      201: { description: 'Created as version 1', example: { ...journeyViewExample, changed: true } },
+    },
+  },
+});

@@ -1,7 +1,7 @@
-import { app } from '@azure/functions';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler } from '../shared/http/request.js';
-import { journeyView, setJourneyStatus } from '../shared/journeys/api.js';
+import { JourneyRouteParams, journeyView, journeyViewExample, setJourneyStatus } from '../shared/journeys/api.js';
 import { services } from '../shared/services.js';
 
 /**
@@ -13,4 +13,16 @@ export const journeysResume = httpHandler(async (request) => {
   return result.ok ? jsonResponse(200, journeyView(result.state)) : result.failure;
 });
 
-app.http('journeys-resume', { route: 'journeys/{journeyId}/resume', methods: ['POST'], authLevel: 'function', handler: journeysResume });
+httpFunction('journeys-resume', {
+  route: 'journeys/{journeyId}/resume',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: journeysResume,
+  doc: {
+    summary: 'Resume a journey (idempotent): triggers enroll again and waiting steps continue at their next check',
+    tags: ['journeys'],
+    params: JourneyRouteParams,
+    responses: { 200: { description: 'The journey, now `active`', example: { ...journeyViewExample, status: 'active' } } },
+    errors: { 404: 'No such journey' },
+  },
+});

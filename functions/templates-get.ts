@@ -1,7 +1,7 @@
-import { app } from '@azure/functions';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
-import { TemplateRouteParams, templateView } from '../shared/templates/api.js';
+import { TemplateRouteParams, templateView, templateViewExample } from '../shared/templates/api.js';
 import { services } from '../shared/services.js';
 
 /** GET /api/templates/{templateId} — a stored template, or the shipped one of that id. */
@@ -13,4 +13,16 @@ export const templatesGet = httpHandler(async (request) => {
   return jsonResponse(200, templateView(params.value.templateId, stored));
 });
 
-app.http('templates-get', { route: 'templates/{templateId}', methods: ['GET'], authLevel: 'function', handler: templatesGet });
+httpFunction('templates-get', {
+  route: 'templates/{templateId}',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: templatesGet,
+  doc: {
+    summary: 'A message template (stored, or the shipped one of that id) with the variables it uses',
+    tags: ['templates'],
+    params: TemplateRouteParams,
+    responses: { 200: { description: 'The template; `builtin` is true for a shipped one never overridden (then `updatedAt` is null)', example: templateViewExample } },
+    errors: { 404: 'No such template' },
+  },
+});

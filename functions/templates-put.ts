@@ -1,7 +1,7 @@
-import { app } from '@azure/functions';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, readJson, validateParams } from '../shared/http/request.js';
-import { TemplateRouteParams, templateView } from '../shared/templates/api.js';
+import { TemplateRouteParams, templateInputExample, templateView, templateViewExample } from '../shared/templates/api.js';
 import { Template } from '../shared/templates/template.js';
 import { services } from '../shared/services.js';
 
@@ -17,4 +17,19 @@ export const templatesPut = httpHandler(async (request) => {
   return jsonResponse(created ? 201 : 200, templateView(params.value.templateId, stored));
 });
 
-app.http('templates-put', { route: 'templates/{templateId}', methods: ['PUT'], authLevel: 'function', handler: templatesPut });
+httpFunction('templates-put', {
+  route: 'templates/{templateId}',
+  methods: ['PUT'],
+  authLevel: 'function',
+  handler: templatesPut,
+  doc: {
+    summary: 'Create or replace a message template; an unknown {{variable}} is a 400 naming the part',
+    tags: ['templates'],
+    params: TemplateRouteParams,
+    body: { schema: Template, example: templateInputExample },
+    responses: {
+      200: { description: 'Replaced', example: templateViewExample },
+      201: { description: 'Created', example: templateViewExample },
+    },
+  },
+});

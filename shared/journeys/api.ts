@@ -34,6 +34,41 @@ export function journeyView(state: JourneyState) {
   return { journeyId: state.journeyId, version: state.version, status: state.status, builtin: state.builtin, updatedAt: state.updatedAt, ...state.definition };
 }
 
+/** The README's `PUT /api/journeys/cart-rescue` body, for the API description. */
+export const journeyInputExample = {
+  name: 'Abandoned cart',
+  trigger: { type: 'event', name: 'cart.abandoned' },
+  audience: { hasConsentFor: ['email', 'push'] },
+  reentry: { allowed: true, minDaysBetween: 7 },
+  experiment: {
+    holdoutPercent: 10,
+    arms: [
+      { name: 'message', weight: 1, steps: [{ id: 'wait', type: 'wait', duration: { hours: 2 } }, { id: 'nudge', type: 'send', channel: 'preferred', template: 'welcome-back' }] },
+      {
+        name: 'message_coupon',
+        weight: 1,
+        steps: [
+          { id: 'wait', type: 'wait', duration: { hours: 2 } },
+          { id: 'coupon', type: 'issueCoupon', offer: 'winback-default' },
+          { id: 'nudge', type: 'send', template: 'winback-miss-you', couponFrom: 'coupon' },
+        ],
+      },
+    ],
+  },
+  exitOn: { purchase: true },
+  attributionDays: 14,
+};
+
+/** What the journey routes answer for that body: made by `journeyView` itself, so the example has its exact shape (defaults filled). */
+export const journeyViewExample = journeyView({
+  journeyId: 'cart-rescue',
+  version: 1,
+  status: 'active',
+  builtin: false,
+  updatedAt: '2026-11-05T10:00:00.000Z',
+  definition: JourneyDefinition.parse(journeyInputExample),
+});
+
 /** `GET /api/customers/{id}/journeys` items: where the customer is, in which arm, and why. */
 export function enrollmentView(e: Enrollment) {
   return {
