@@ -94,8 +94,9 @@ export function seasonality(config: RetailerConfig, day: number): number {
   return weekly * yearly;
 }
 
+/** Numeric, like loyalty card numbers, so the same id works as a Shopify customer id in webhooks. */
 export function simCustomerId(index: number): string {
-  return `sim-${String(index + 1).padStart(6, '0')}`;
+  return String(90_000_001 + index);
 }
 
 function profileOf(rng: Rng, index: number): SimProfile {
@@ -117,7 +118,7 @@ function profileOf(rng: Rng, index: number): SimProfile {
     firstName,
     locale: region.locale,
     timeZone: region.timeZone,
-    ...(hasEmail ? { email: `${id}@example.com` } : {}),
+    ...(hasEmail ? { email: `c${id}@example.com` } : {}),
     ...(hasPhone ? { phone: `+49151${String(1_000_000 + index).padStart(7, '0')}` } : {}),
     ...(hasAddress ? { address: { line1: `Musterstraße ${1 + (index % 120)}`, postalCode: region.postalCode, city: region.city, country: region.country } } : {}),
     consents,
