@@ -346,7 +346,8 @@ export async function runImport(options: ImportOptions): Promise<number> {
   const key = resolveFunctionKey({ key: options.key, dataDir: options.dataDir });
   const progress = new Progress({ plainIntervalMs: options.progressEvery * 1000 });
   const client = new HostClient({ url: options.url, key, log: (line) => progress.log(line) });
-  const health = await client.request('GET', '/api/health').catch((error: unknown) => {
+  // A wrong URL should say so within seconds, not after the minute a lost connection is retried for.
+  const health = await new HostClient({ url: options.url, retryForMs: 5_000 }).request('GET', '/api/health').catch((error: unknown) => {
     throw new HostError(`no winback host answers at ${options.url} (${(error as Error).message}); start one with npm start, or pass --url`);
   });
   if (health.status !== 200) throw new HostError(`${options.url}/api/health answered ${health.status}: ${health.text.slice(0, 200)}`);

@@ -29,6 +29,7 @@ const usage = `Usage: npm run simulate -- [options]
   --refunds R          share of purchases refunded a few days later (default 0.02)
   --repeats R          share of requests a till or shop sends twice (default 0.01)
   --concurrency N      requests in flight (default 8)
+  --keep               keep the host it started running afterwards (to look at its API and dashboard)
   --json               print one JSON line last`;
 
 const Options = z.object({
@@ -46,6 +47,7 @@ const Options = z.object({
   duplicateShare: z.coerce.number().min(0).max(1),
   concurrency: z.coerce.number().int().min(1).max(64),
   journeys: z.boolean(),
+  keep: z.boolean(),
   json: z.boolean(),
 });
 
@@ -67,6 +69,7 @@ function parse(argv: string[]): SimulateOptions & { json: boolean } {
       refunds: { type: 'string', default: '0.02' },
       repeats: { type: 'string', default: '0.01' },
       concurrency: { type: 'string', default: '8' },
+      keep: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -90,6 +93,7 @@ function parse(argv: string[]): SimulateOptions & { json: boolean } {
     duplicateShare: values.repeats,
     concurrency: values.concurrency,
     journeys: !values['no-journeys'],
+    keep: values.keep,
     json: values.json,
   });
   if (!parsed.success) {

@@ -32,6 +32,8 @@ export interface SimulateOptions {
   refundShare: number;
   duplicateShare: number;
   concurrency: number;
+  /** Keep the host this command started running after the run (for the dashboard and the API). */
+  keep: boolean;
 }
 
 export interface SimulateResult {
@@ -203,7 +205,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
         watches.set(id, { customer, entryDay: day, arm: enrollment.arm, enteredAt: enrollment.enteredAt, seenMessages: new Set(), treated: false, couponUsed: false, until: day + attributionDays });
       });
     };
-    const readMessages = async (day: number) => {
+    const readMessages = async (day: number, noticedDay: number) => {
       await mapWithConcurrency([...watches.values()].filter((w) => w.until > day), options.concurrency, async (watch) => {
         for (const message of await campaign!.messages(watch.customer.id)) {
           if (message.journeyId !== 'winback-default' || message.status !== 'sent' || watch.seenMessages.has(message.messageId)) continue;
@@ -221,7 +223,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
             config: responseConfig,
             treatment: message.couponCode ? 'messageAndCoupon' : 'message',
             entryDay: watch.entryDay,
-            noticedDay: day,
+            noticedDay,
           });
           injected.set(watch.arm, (injected.get(watch.arm) ?? 0) + r.expectedEffect);
           if (r.capped) counts['capped'] = (counts['capped'] ?? 0) + 1;
@@ -277,8 +279,9 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
         events += due.length;
         await sendAll(client, due, options.concurrency, counts, failures);
         if (due.length > 0) await idle(client);
-        if (campaign) await readMessages(day);
       }
+      // The day's messages (sent at their local times) are read once it is over; responses start tomorrow.
+      if (campaign) await readMessages(day, day + 1);
       const seconds = (Date.now() - loopStarted) / 1000;
       progress.update(
         () =>
@@ -312,6 +315,10 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
       failures,
     };
   } finally {
+    if (spawned && options.keep && spawned.child.exitCode === null) {
+      progress.log(`\nthe host keeps running: ${spawned.ready.url} (function key ${spawned.ready.functionKey}, data in ${dataDir}); Ctrl-C stops it`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
     await spawned?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
