@@ -13,7 +13,7 @@ import { respond, type ResponseConfig } from '../../sim/response.js';
 import { naturalPurchase, naturalTimeline, type Timeline } from '../../sim/timeline.js';
 import { HostClient, HostError } from '../host-client.js';
 import { Progress, formatDuration } from '../progress.js';
-import { CampaignApi, selfCheck, type CheckedComparison, type KpiReport } from './campaign.js';
+import { CampaignApi, journeyId, selfCheck, type CheckedComparison, type KpiReport } from './campaign.js';
 import { historyPurchaseBody, purchaseRequests, type PlannedPurchase, type SimRequest, type TrafficConfig } from './traffic.js';
 
 export interface SimulateOptions {
@@ -199,16 +199,18 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
       // New enrollments: the journeys' view of each customer the night moved into a trigger segment.
       await mapWithConcurrency(ids, options.concurrency, async (id) => {
         const customer = customers[Number(id) - Number(customers[0]!.id)];
-        if (!customer || watches.has(id)) return;
-        const enrollment = (await campaign!.enrollments(id)).find((e) => e.journeyId === 'winback-default' && e.status === 'active');
+        const previous = watches.get(id);
+        if (!customer || (previous && previous.until > day)) return;
+        const enrollment = (await campaign!.enrollments(id)).find((e) => e.journeyId === journeyId && e.status === 'active' && e.enteredAt !== previous?.enteredAt);
         if (!enrollment) return;
-        watches.set(id, { customer, entryDay: day, arm: enrollment.arm, enteredAt: enrollment.enteredAt, seenMessages: new Set(), treated: false, couponUsed: false, until: day + attributionDays });
+        const entryDay = Math.floor((Date.parse(enrollment.enteredAt) - options.start.getTime()) / dayMs);
+        watches.set(id, { customer, entryDay, arm: enrollment.arm, enteredAt: enrollment.enteredAt, seenMessages: new Set(), treated: false, couponUsed: false, until: entryDay + attributionDays });
       });
     };
     const readMessages = async (day: number, noticedDay: number) => {
       await mapWithConcurrency([...watches.values()].filter((w) => w.until > day), options.concurrency, async (watch) => {
         for (const message of await campaign!.messages(watch.customer.id)) {
-          if (message.journeyId !== 'winback-default' || message.status !== 'sent' || watch.seenMessages.has(message.messageId)) continue;
+          if (message.journeyId !== journeyId || message.status !== 'sent' || watch.seenMessages.has(message.messageId)) continue;
           watch.seenMessages.add(message.messageId);
           if (message.couponCode) watch.couponCode ??= message.couponCode;
           if (watch.treated) continue;
