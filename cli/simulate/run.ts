@@ -14,7 +14,7 @@ import { naturalPurchase, naturalTimeline, type Timeline } from '../../sim/timel
 import { HostClient, HostError } from '../host-client.js';
 import { Progress, formatDuration } from '../progress.js';
 import { CampaignApi, journeyId, selfCheck, type CheckedComparison, type KpiReport } from './campaign.js';
-import { historyPurchaseBody, purchaseRequests, type PlannedPurchase, type SimRequest, type TrafficConfig } from './traffic.js';
+import { historyPurchaseBody, isHistory, purchaseRequests, type PlannedPurchase, type SimRequest, type TrafficConfig } from './traffic.js';
 
 export interface SimulateOptions {
   customers: number;
@@ -157,9 +157,8 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
     figures['profilesSeconds'] = (Date.now() - t) / 1000;
 
     t = Date.now();
-    const history = customers.flatMap((customer, i) =>
-      timelines[i]!.purchases.map((purchase, n) => ({ customer, purchase, key: `n${n}` })).filter((p) => p.purchase.day < 0),
-    );
+    const all: PlannedPurchase[] = customers.flatMap((customer, i) => timelines[i]!.purchases.map((purchase, n) => ({ customer, purchase, key: `n${n}` })));
+    const history = all.filter((p) => isHistory(traffic, p));
     const batches: PlannedPurchase[][] = [];
     for (let i = 0; i < history.length; i += 1000) batches.push(history.slice(i, i + 1000));
     let loaded = 0;
@@ -182,14 +181,14 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
     const triggerSegments = new Set(definition.segments);
     const runsSeen = new Set<string>();
     const byDay = new Map<number, PlannedPurchase[]>();
-    customers.forEach((customer, i) =>
-      timelines[i]!.purchases.forEach((purchase, n) => {
-        if (purchase.day < 0) return;
-        const list = byDay.get(purchase.day) ?? [];
-        list.push({ customer, purchase, key: `n${n}` });
-        byDay.set(purchase.day, list);
-      }),
-    );
+    for (const planned of all) {
+      if (isHistory(traffic, planned)) continue;
+      // The evening before the start in zones west of UTC is already after it: sent on the first day.
+      const day = Math.max(0, planned.purchase.day);
+      const list = byDay.get(day) ?? [];
+      list.push(planned);
+      byDay.set(day, list);
+    }
     let segmentationMs = 0;
     let nightsWithoutRun = 0;
     let events = 0;

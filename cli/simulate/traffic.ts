@@ -79,6 +79,14 @@ export interface PlannedPurchase {
   couponCode?: string;
 }
 
+/**
+ * Whether a purchase belongs to the history loaded before the clock starts: by its instant, not its local
+ * day — an evening purchase in New York on the day before the start is already after 00:00 UTC.
+ */
+export function isHistory(config: TrafficConfig, planned: PlannedPurchase): boolean {
+  return occurredAt(config.retailer, planned.customer, planned.purchase.day, planned.purchase.localMinute) < config.retailer.start;
+}
+
 /** The history before the simulation starts: plain purchase bodies for POST /api/purchases batches. */
 export function historyPurchaseBody(config: TrafficConfig, planned: PlannedPurchase) {
   const { customer, purchase } = planned;

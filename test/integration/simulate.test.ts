@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { purchaseRequests, type TrafficConfig } from '../../cli/simulate/traffic.js';
+import { isHistory, purchaseRequests, type TrafficConfig } from '../../cli/simulate/traffic.js';
 import { dayMs, defaultRetailer, generateCustomers } from '../../sim/retailer.js';
 import { naturalTimeline } from '../../sim/timeline.js';
 import { repoRoot, startHost, type RunningHost } from '../helpers/local-host.js';
@@ -59,8 +59,9 @@ describe('npm run simulate against the local host', () => {
     const horizon = retailer.start.getTime() + D * dayMs;
     const expected = customers.map((customer) => {
       const timeline = naturalTimeline(customer, retailer, 5);
-      const history = timeline.purchases.filter((p) => p.day < 0).length;
-      const forward = timeline.purchases.map((purchase, n) => ({ customer, purchase, key: `n${n}` })).filter((p) => p.purchase.day >= 0);
+      const planned = timeline.purchases.map((purchase, n) => ({ customer, purchase, key: `n${n}` }));
+      const history = planned.filter((p) => isHistory(traffic, p)).length;
+      const forward = planned.filter((p) => !isHistory(traffic, p));
       const requests = forward.flatMap((p) => purchaseRequests(traffic, p)).filter((r) => r.at.getTime() <= horizon);
       const distinct = new Set(requests.map((r) => `${r.path}\n${r.body}`));
       return { customer, history, stored: history + distinct.size, kinds: requests.map((r) => r.kind), repeated: requests.length > distinct.size };

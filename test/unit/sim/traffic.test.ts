@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { purchaseRequests, type PlannedPurchase, type TrafficConfig } from '../../../cli/simulate/traffic.js';
+import { historyPurchaseBody, isHistory, purchaseRequests, type PlannedPurchase, type TrafficConfig } from '../../../cli/simulate/traffic.js';
 import { PurchaseInput } from '../../../shared/purchases/schema.js';
 import { RedemptionRequest } from '../../../shared/coupons/requests.js';
 import { mapShopifyOrder, mapShopifyRefund } from '../../../shared/webhooks/shopify.js';
@@ -40,6 +40,17 @@ describe('simulated traffic', () => {
       if (mapped.kind === 'purchase') expect(customers.some((c) => c.id === mapped.purchase.customerId)).toBe(true);
     }
     for (const r of kinds('shopify-refund')) expect(mapShopifyRefund(JSON.parse(r.body), { customerId: '1', currency: 'EUR' }).kind).toBe('purchase');
+  });
+
+  it('the history is what lies before the start instant, also in zones west of UTC', () => {
+    const all = customers.flatMap((customer) => naturalTimeline(customer, retailer, 7).purchases.map((purchase, n) => ({ customer, purchase, key: `n${n}` })));
+    const history = all.filter((p) => isHistory(config, p));
+    for (const p of history) expect(Date.parse(historyPurchaseBody(config, p).occurredAt)).toBeLessThan(retailer.start.getTime());
+    // A New York evening on the day before the start is not history: it lies after 00:00 UTC.
+    const newYorker = customers.find((c) => c.profile.timeZone === 'America/New_York')!;
+    const on = (localMinute: number) => ({ customer: newYorker, key: 'x', purchase: { ...all[0]!.purchase, day: -1, localMinute } });
+    expect(isHistory(config, on(18 * 60 + 59))).toBe(true);
+    expect(isHistory(config, on(19 * 60))).toBe(false);
   });
 
   it('refunds about 2 % and repeats about 1 % of purchases', () => {
