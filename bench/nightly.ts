@@ -27,7 +27,7 @@ import type { RequestCounts } from '../local/cosmos/request-counts.js';
 import { mapWithConcurrency } from '../shared/concurrency.js';
 import { containers, queues } from '../shared/resources.js';
 import { startBenchHost, type BenchHost } from './host.js';
-import { prng } from './segments-synthetic.js';
+import { prng } from '../sim/random.js';
 
 const ru = { read: 1, write: 10, queryPage: 2.5, perPurchaseScanned: 0.5 };
 

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnLocalHost, type SpawnedHost } from '../../local/spawn.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const sharedKit = path.resolve(repoRoot, '../shared');
@@ -29,56 +29,22 @@ export interface StartHostOptions {
 /** Starts `node dist/local/start.js` (what `npm start` runs) on free ports and waits for its ready line. */
 export async function startHost(options: StartHostOptions = {}): Promise<RunningHost> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'winback-test-'));
-  const args = [
-    path.join(repoRoot, 'dist/local/start.js'),
-    '--port', '0', '--cosmos-port', '0', '--blob-port', '0',
-    '--data-dir', dataDir, '--ready-json',
-    ...(options.args ?? []),
-  ];
-  const child = spawn(process.execPath, args, {
-    cwd: repoRoot,
+  const spawned = await spawnLocalHost({
+    args: ['--port', '0', '--cosmos-port', '0', '--blob-port', '0', '--data-dir', dataDir, ...(options.args ?? [])],
     env: { ...process.env, WINBACK_FUNCTION_KEY: 'test-key-123456', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: repoRoot,
+    timeoutMs: options.timeoutMs,
   });
-  let output = '';
-  const ready = await new Promise<{ url: string; functionKey: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start in time:\n${output}`)), options.timeoutMs ?? 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /^WINBACK_READY (.+)$/m.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(JSON.parse(match[1]!) as { url: string; functionKey: string });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`host exited with ${code}:\n${output}`));
-    });
-  });
-  return running(child, ready, dataDir, () => output, options);
+  return running(spawned, dataDir, options);
 }
 
-function running(
-  child: ChildProcess,
-  ready: { url: string; functionKey: string },
-  dataDir: string,
-  output: () => string,
-  options: StartHostOptions,
-): RunningHost {
-  const stop = (signal: NodeJS.Signals = 'SIGINT') =>
-    new Promise<number | null>((resolve) => {
-      if (child.exitCode !== null) return resolve(child.exitCode);
-      child.once('exit', (code) => resolve(code));
-      child.kill(signal);
-    });
+function running(spawned: SpawnedHost, dataDir: string, options: StartHostOptions): RunningHost {
+  const { ready, child, stop } = spawned;
   return {
     url: ready.url,
     functionKey: ready.functionKey,
     dataDir,
-    output,
+    output: spawned.output,
     async call(pathAndQuery, init = {}) {
       const { json, key, ...rest } = init;
       const headers = new Headers(rest.headers);

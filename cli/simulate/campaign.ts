@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import type { HostClient } from '../host-client.js';
+
+/**
+ * Everything the simulation needs from journeys (issue #8) and KPIs (issue #10), in one place: the routes
+ * and answer shapes those issues name. A host without them makes the command fail with the missing route —
+ * the simulation never invents what the host did not do.
+ */
+export const journeyId = 'winback-default';
+
+export const CustomerMessage = z.looseObject({
+  messageId: z.string(),
+  channel: z.string(),
+  template: z.string().nullish(),
+  journeyId: z.string().nullish(),
+  stepId: z.string().nullish(),
+  status: z.enum(['sent', 'deferred', 'skipped', 'failed']),
+  reason: z.string().nullish(),
+  createdAt: z.string(),
+  sentAt: z.string().nullish(),
+  couponCode: z.string().nullish(),
+});
+export type CustomerMessage = z.infer<typeof CustomerMessage>;
+
+export const CustomerEnrollment = z.looseObject({
+  journeyId: z.string(),
+  version: z.number().optional(),
+  arm: z.string(),
+  status: z.string(),
+  enteredAt: z.string(),
+});
+export type CustomerEnrollment = z.infer<typeof CustomerEnrollment>;
+
+const Interval = z.tuple([z.number(), z.number()]);
+export const KpiComparison = z.looseObject({
+  arm: z.string(),
+  against: z.string(),
+  reactivation: z.looseObject({ absolute: z.number(), relative: z.number().nullish(), ci95: Interval, pValue: z.number().nullish(), method: z.string() }),
+  revenuePerEnrolled: z.looseObject({ absolute: z.number(), ci95: Interval, method: z.string() }).optional(),
+});
+export type KpiComparison = z.infer<typeof KpiComparison>;
+
+export const KpiReport = z.looseObject({
+  attributionDays: z.number().int().positive(),
+  asOf: z.string(),
+  currency: z.string().nullish(),
+  arms: z.array(z.looseObject({ arm: z.string(), enrolled: z.number(), messaged: z.unknown().optional(), reactivated: z.number().optional(), reactivationRate: z.number().nullish(), couponsIssued: z.number().optional(), couponsRedeemed: z.number().optional() })),
+  comparisons: z.array(KpiComparison),
+});
+export type KpiReport = z.infer<typeof KpiReport>;
+
+export class MissingRouteError extends Error {
+  constructor(readonly routes: { route: string; issue: string }[], url: string) {
+    super(
+      `the host at ${url} lacks ${routes.map((r) => `${r.route} (${r.issue})`).join(', ')}: the campaign loop needs journeys and KPIs. ` +
+        'Run with --no-journeys to simulate purchases and nightly segmentation only.',
+    );
+    this.name = 'MissingRouteError';
+  }
+}
+
+export class ShapeError extends Error {}
+
+/** A 404 that the host itself gave (no function route matched), not one a function answered. */
+function routeMissing(status: number, text: string): boolean {
+  return status === 404 && (text.trim() === '' || /no function route matches|no route for/.test(text));
+}
+
+export class CampaignApi {
+  constructor(private readonly client: HostClient) {}
+
+  /** Checks that every route the campaign loop uses exists, and says which do not. */
+  async preflight(probeCustomerId: string): Promise<void> {
+    const probes = [
+      { route: `GET /api/journeys/${journeyId}`, path: `/api/journeys/${journeyId}`, issue: 'journeys, issue #8' },
+      { route: 'GET /api/customers/{id}/journeys', path: `/api/customers/${probeCustomerId}/journeys`, issue: 'journeys, issue #8' },
+      { route: 'GET /api/customers/{id}/messages', path: `/api/customers/${probeCustomerId}/messages`, issue: 'journeys and the outbox, issue #8' },
+      { route: `GET /api/kpis?journeyId=${journeyId}`, path: `/api/kpis?journeyId=${journeyId}`, issue: 'KPIs, issue #10' },
+    ];
+    const missing = [];
+    for (const probe of probes) {
+      const response = await this.client.request('GET', probe.path);
+      if (routeMissing(response.status, response.text)) missing.push(probe);
+    }
+    if (missing.length > 0) throw new MissingRouteError(missing, this.client.url);
+  }
+
+  private async read<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+    const response = await this.client.expect([200], 'GET', path);
+    const parsed = schema.safeParse(response.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ShapeError(`GET ${path} answered a shape the simulation does not know: ${issue.path.join('.')}: ${issue.message}`);
+    }
+    return parsed.data;
+  }
+
+  async messages(customerId: string): Promise<CustomerMessage[]> {
+    return (await this.read(`/api/customers/${encodeURIComponent(customerId)}/messages`, z.object({ items: z.array(CustomerMessage) }))).items;
+  }
+
+  async enrollments(customerId: string): Promise<CustomerEnrollment[]> {
+    return (await this.read(`/api/customers/${encodeURIComponent(customerId)}/journeys`, z.object({ items: z.array(CustomerEnrollment) }))).items;
+  }
+
+  async kpis(): Promise<KpiReport> {
+    return this.read(`/api/kpis?journeyId=${journeyId}`, KpiReport);
+  }
+
+  /** The journey's attribution window (days, as the KPIs count it) and the segments that enroll. */
+  async definition(): Promise<{ attributionDays: number; segments: string[] }> {
+    const journey = await this.read(
+      `/api/journeys/${journeyId}`,
+      z.looseObject({
+        attributionDays: z.number().int().positive().optional(),
+        trigger: z.looseObject({ type: z.string(), segments: z.array(z.string()).optional() }),
+      }),
+    );
+    return { attributionDays: journey.attributionDays ?? 30, segments: journey.trigger.segments ?? [] };
+  }
+}
+
+/** What the simulation injected, per arm: the sum of its customers' expected effects (0 for the holdout). */
+export type InjectedEffects = Map<string, number>;
+
+export interface CheckedComparison {
+  journeyId: string;
+  arms: [string, string];
+  estimate: number;
+  ci95: [number, number];
+  /** The effect the simulation injected for this comparison (difference of the arms' mean effects). */
+  injected: number;
+  covered: boolean;
+}
+
+/**
+ * The self-check: each reported 95 % interval for reactivation must contain the effect the simulation
+ * injected — the mean expected effect in the arm (sum over its messaged customers ÷ enrolled) minus the
+ * same for the arm it is compared against.
+ */
+export function selfCheck(report: KpiReport, injected: InjectedEffects): CheckedComparison[] {
+  const enrolled = new Map(report.arms.map((a) => [a.arm, a.enrolled]));
+  const meanEffect = (arm: string) => {
+    const n = enrolled.get(arm) ?? 0;
+    return n === 0 ? 0 : (injected.get(arm) ?? 0) / n;
+  };
+  return report.comparisons.map((c) => {
+    const truth = meanEffect(c.arm) - meanEffect(c.against);
+    const [lo, hi] = c.reactivation.ci95;
+    return { journeyId, arms: [c.arm, c.against], estimate: c.reactivation.absolute, ci95: [lo, hi], injected: truth, covered: lo <= truth && truth <= hi };
+  });
+}

@@ -1,0 +1,326 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { parse } from 'csv-parse/sync';
+import { mapWithConcurrency } from '../../shared/concurrency.js';
+import { devAccountKey, devAccountName } from '../../local/azurite.js';
+import { spawnLocalHost, type SpawnedHost } from '../../local/spawn.js';
+import { Rng } from '../../sim/random.js';
+import { dayMs, defaultRetailer, generateCustomers, type SimCustomer } from '../../sim/retailer.js';
+import { respond, type ResponseConfig } from '../../sim/response.js';
+import { naturalPurchase, naturalTimeline, type Timeline } from '../../sim/timeline.js';
+import { HostClient, HostError } from '../host-client.js';
+import { Progress, formatDuration } from '../progress.js';
+import { CampaignApi, journeyId, selfCheck, type CheckedComparison, type KpiReport } from './campaign.js';
+import { historyPurchaseBody, isHistory, purchaseRequests, type PlannedPurchase, type SimRequest, type TrafficConfig } from './traffic.js';
+
+export interface SimulateOptions {
+  customers: number;
+  days: number;
+  seed: number;
+  effect: number;
+  couponEffect: number;
+  start: Date;
+  historyDays: number;
+  url?: string;
+  key?: string;
+  shopifySecret?: string;
+  /** Off: purchases and nightly segmentation only (no journeys, messages or KPIs are read). */
+  journeys: boolean;
+  refundShare: number;
+  duplicateShare: number;
+  concurrency: number;
+  /** Keep the host this command started running after the run (for the dashboard and the API). */
+  keep: boolean;
+}
+
+export interface SimulateResult {
+  customers: number;
+  days: number;
+  seed: number;
+  trueEffect: number;
+  trueCouponEffect: number;
+  journeys: { journeyId: string; arms: [string, string]; estimate: number; ci95: [number, number]; injected: number; covered: boolean }[];
+  seconds: number;
+  kpis?: KpiReport;
+  figures: Record<string, number | string>;
+  requests: Record<string, number>;
+  failures: string[];
+}
+
+const fmt = (n: number) => n.toLocaleString('en');
+const idle = (client: HostClient) => client.expect([200], 'POST', '/admin/local/idle', { timeoutMs: 900_000 });
+
+/** Sends requests, a few at a time; a coupon the host refuses falls back to a plain purchase. */
+async function sendAll(client: HostClient, requests: SimRequest[], concurrency: number, counts: Record<string, number>, failures: string[]) {
+  const count = (key: string) => (counts[key] = (counts[key] ?? 0) + 1);
+  await mapWithConcurrency(requests, concurrency, async (request) => {
+    const response = await client.request(request.method, request.path, request.body, request.headers);
+    if (response.status < 300) return count(request.kind);
+    if (request.fallback && [404, 409, 410, 422].includes(response.status)) {
+      count('redemption-refused');
+      const again = await client.request(request.fallback.method, request.fallback.path, request.fallback.body, request.fallback.headers);
+      if (again.status < 300) return count(request.fallback.kind);
+      failures.push(`${request.fallback.path} → ${again.status} ${again.text.slice(0, 200)}`);
+      return;
+    }
+    count('failed');
+    if (failures.length < 20) failures.push(`${request.kind} ${request.path} → ${response.status} ${response.text.slice(0, 200)}`);
+  });
+}
+
+/** Customers the night's segmentation moved into a trigger segment, from the run's Blob snapshot. */
+async function enteredSegments(blob: BlobServiceClient | undefined, client: HostClient, segments: Set<string>, runIdSeen: Set<string>): Promise<string[] | undefined> {
+  if (!blob) return undefined;
+  const latest = await client.request<{ runId: string; snapshot?: { container: string; prefix: string } | null }>('GET', '/api/segments');
+  if (latest.status !== 200 || !latest.body.snapshot || runIdSeen.has(latest.body.runId)) return [];
+  runIdSeen.add(latest.body.runId);
+  const container = blob.getContainerClient(latest.body.snapshot.container);
+  const ids: string[] = [];
+  for await (const item of container.listBlobsFlat({ prefix: latest.body.snapshot.prefix })) {
+    if (!item.name.endsWith('.csv')) continue;
+    const rows = parse(await container.getBlobClient(item.name).downloadToBuffer(), { columns: true, bom: true }) as Record<string, string>[];
+    for (const row of rows) if (row['segmentChanged'] === 'true' && segments.has(row['segment']!)) ids.push(row['customerId']!);
+  }
+  return ids;
+}
+
+interface Watch {
+  customer: SimCustomer;
+  entryDay: number;
+  arm: string;
+  enteredAt: string;
+  seenMessages: Set<string>;
+  treated: boolean;
+  couponCode?: string;
+  couponUsed: boolean;
+  until: number;
+}
+
+export async function simulate(options: SimulateOptions, progress: Progress): Promise<SimulateResult> {
+  const started = Date.now();
+  const figures: Record<string, number | string> = {};
+  const counts: Record<string, number> = {};
+  const failures: string[] = [];
+  const retailer = { ...defaultRetailer(options.customers, options.days, options.start), historyDays: options.historyDays };
+  const customers = generateCustomers(retailer, options.seed);
+  const timelines: Timeline[] = customers.map((c) => naturalTimeline(c, retailer, options.seed));
+  const responseConfig: ResponseConfig = { effect: options.effect, couponEffect: options.couponEffect, attributionDays: 30, responseDays: 14, couponUseRate: 0.6 };
+
+  let spawned: SpawnedHost | undefined;
+  let dataDir: string | undefined;
+  let client: HostClient;
+  let blob: BlobServiceClient | undefined;
+  let shopifySecret = options.shopifySecret;
+  if (options.url) {
+    client = new HostClient({ url: options.url, key: options.key, log: (l) => progress.log(l) });
+  } else {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'winback-simulate-'));
+    const key = randomBytes(18).toString('base64url');
+    shopifySecret = randomBytes(24).toString('base64url');
+    progress.log(`starting a local host on a virtual clock at ${options.start.toISOString()} (data in ${dataDir})`);
+    spawned = await spawnLocalHost({
+      args: ['--port', '0', '--cosmos-port', '0', '--blob-port', '0', '--data-dir', dataDir, '--fresh', '--quiet', '--virtual-clock', options.start.toISOString()],
+      env: { ...process.env, WINBACK_FUNCTION_KEY: key, SHOPIFY_WEBHOOK_SECRET: shopifySecret },
+      timeoutMs: 120_000,
+    });
+    client = new HostClient({ url: spawned.ready.url, key, log: (l) => progress.log(l) });
+    blob = BlobServiceClient.fromConnectionString(
+      `DefaultEndpointsProtocol=http;AccountName=${devAccountName};AccountKey=${devAccountKey};BlobEndpoint=${spawned.ready.blobEndpoint};`,
+    );
+  }
+  const traffic: TrafficConfig = { seed: options.seed, retailer, shopifySecret, shopifyShare: 0.5, refundShare: options.refundShare, duplicateShare: options.duplicateShare };
+  try {
+    const clock = await client.expect<{ now: string; virtual: boolean }>([200], 'GET', '/admin/local/clock');
+    if (!clock.body.virtual) throw new HostError(`the host at ${client.url} runs on the system clock; start it with --virtual-clock ${options.start.toISOString()}`);
+    if (Date.parse(clock.body.now) > options.start.getTime()) throw new HostError(`the host's virtual clock (${clock.body.now}) is past the simulation start ${options.start.toISOString()}; pass --start`);
+
+    const campaign = options.journeys ? new CampaignApi(client) : undefined;
+    await campaign?.preflight(customers[0]!.id);
+    const definition = campaign ? await campaign.definition() : { attributionDays: responseConfig.attributionDays, segments: [] };
+    const attributionDays = definition.attributionDays;
+    responseConfig.attributionDays = attributionDays;
+
+    // --- profiles and history through the public API
+    const consentAt = new Date(options.start.getTime() - (options.historyDays + 1) * dayMs).toISOString();
+    let t = Date.now();
+    let done = 0;
+    await mapWithConcurrency(customers, options.concurrency, async (customer) => {
+      const { consents, ...profile } = customer.profile;
+      const body = { ...profile, consents: Object.fromEntries(Object.entries(consents).map(([channel, granted]) => [channel, { granted, at: consentAt, source: 'simulation' }])) };
+      await client.expect([200, 201], 'PUT', `/api/customers/${customer.id}`, body);
+      done++;
+      progress.update(() => `profiles: ${fmt(done)} of ${fmt(customers.length)}`);
+    });
+    figures['profilesSeconds'] = (Date.now() - t) / 1000;
+
+    t = Date.now();
+    const all: PlannedPurchase[] = customers.flatMap((customer, i) => timelines[i]!.purchases.map((purchase, n) => ({ customer, purchase, key: `n${n}` })));
+    const history = all.filter((p) => isHistory(traffic, p));
+    const batches: PlannedPurchase[][] = [];
+    for (let i = 0; i < history.length; i += 1000) batches.push(history.slice(i, i + 1000));
+    let loaded = 0;
+    await mapWithConcurrency(batches, 2, async (batch) => {
+      const response = await client.expect<{ counts: Record<string, number> }>([200], 'POST', '/api/purchases', { purchases: batch.map((p) => historyPurchaseBody(traffic, p)) });
+      const { created = 0, duplicate = 0 } = response.body.counts;
+      if (created + duplicate !== batch.length) failures.push(`history batch: ${JSON.stringify(response.body.counts)}`);
+      loaded += batch.length;
+      const seconds = (Date.now() - t) / 1000;
+      progress.update(() => `history: ${fmt(loaded)} of ${fmt(history.length)} purchases — ${fmt(Math.round(loaded / seconds))}/s, ETA ${formatDuration(((history.length - loaded) * seconds) / loaded)}`);
+    });
+    figures['historyPurchases'] = history.length;
+    figures['historySeconds'] = (Date.now() - t) / 1000;
+    progress.log(`loaded ${fmt(customers.length)} profiles in ${formatDuration(figures['profilesSeconds'] as number)} and ${fmt(history.length)} purchases in ${formatDuration(figures['historySeconds'] as number)}`);
+
+    // --- day by day on the virtual clock
+    const pending: SimRequest[] = [];
+    const watches = new Map<string, Watch>();
+    const injected = new Map<string, number>();
+    const triggerSegments = new Set(definition.segments);
+    const runsSeen = new Set<string>();
+    const byDay = new Map<number, PlannedPurchase[]>();
+    for (const planned of all) {
+      if (isHistory(traffic, planned)) continue;
+      // The evening before the start in zones west of UTC is already after it: sent on the first day.
+      const day = Math.max(0, planned.purchase.day);
+      const list = byDay.get(day) ?? [];
+      list.push(planned);
+      byDay.set(day, list);
+    }
+    let segmentationMs = 0;
+    let nightsWithoutRun = 0;
+    let events = 0;
+    const loopStarted = Date.now();
+
+    const observe = async (day: number, ids: string[]) => {
+      // New enrollments: the journeys' view of each customer the night moved into a trigger segment.
+      await mapWithConcurrency(ids, options.concurrency, async (id) => {
+        const customer = customers[Number(id) - Number(customers[0]!.id)];
+        const previous = watches.get(id);
+        if (!customer || (previous && previous.until > day)) return;
+        const enrollment = (await campaign!.enrollments(id)).find((e) => e.journeyId === journeyId && e.status === 'active' && e.enteredAt !== previous?.enteredAt);
+        if (!enrollment) return;
+        const entryDay = Math.floor((Date.parse(enrollment.enteredAt) - options.start.getTime()) / dayMs);
+        watches.set(id, { customer, entryDay, arm: enrollment.arm, enteredAt: enrollment.enteredAt, seenMessages: new Set(), treated: false, couponUsed: false, until: entryDay + attributionDays });
+      });
+    };
+    const readMessages = async (day: number, noticedDay: number) => {
+      await mapWithConcurrency([...watches.values()].filter((w) => w.until > day), options.concurrency, async (watch) => {
+        for (const message of await campaign!.messages(watch.customer.id)) {
+          if (message.journeyId !== journeyId || message.status !== 'sent' || watch.seenMessages.has(message.messageId)) continue;
+          watch.seenMessages.add(message.messageId);
+          if (message.couponCode) watch.couponCode ??= message.couponCode;
+          if (watch.treated) continue;
+          watch.treated = true;
+          const i = watch.customer.index;
+          const r = respond({
+            seed: options.seed,
+            key: `${watch.customer.id}:${watch.enteredAt}`,
+            customer: watch.customer,
+            timeline: timelines[i]!,
+            retailer,
+            config: responseConfig,
+            treatment: message.couponCode ? 'messageAndCoupon' : 'message',
+            entryDay: watch.entryDay,
+            noticedDay,
+          });
+          injected.set(watch.arm, (injected.get(watch.arm) ?? 0) + r.expectedEffect);
+          if (r.capped) counts['capped'] = (counts['capped'] ?? 0) + 1;
+          if (r.inducedDay !== undefined) {
+            const rng = new Rng(options.seed, `induced:${watch.customer.id}:${watch.enteredAt}`);
+            const purchase = naturalPurchase(rng, watch.customer, retailer, r.inducedDay);
+            const list = byDay.get(r.inducedDay) ?? [];
+            list.push({ customer: watch.customer, purchase, key: `i${watch.entryDay}`, ...(watch.couponCode ? { couponCode: watch.couponCode } : {}) });
+            byDay.set(r.inducedDay, list);
+            if (watch.couponCode) watch.couponUsed = true;
+            counts['induced'] = (counts['induced'] ?? 0) + 1;
+          }
+        }
+      });
+    };
+
+    for (let day = 0; day < options.days; day++) {
+      const midnight = options.start.getTime() + day * dayMs;
+      // Natural purchases of coupon holders use the coupon sometimes.
+      const planned = (byDay.get(day) ?? []).map((p) => {
+        const watch = watches.get(p.customer.id);
+        if (p.couponCode || !watch?.couponCode || watch.couponUsed) return p;
+        if (!new Rng(options.seed, `use:${p.customer.id}:${p.key}`).chance(responseConfig.couponUseRate)) return p;
+        watch.couponUsed = true;
+        return { ...p, couponCode: watch.couponCode };
+      });
+      byDay.delete(day);
+      for (const p of planned) pending.push(...purchaseRequests(traffic, p));
+      pending.sort((a, b) => a.at.getTime() - b.at.getTime());
+
+      for (const hour of [2.1, 8, 14, 20, 24]) {
+        const boundary = midnight + hour * 3_600_000;
+        const segStarted = Date.now();
+        await client.expect([200], 'POST', '/admin/local/clock', { to: new Date(boundary).toISOString() });
+        await idle(client);
+        if (hour === 2.1) {
+          segmentationMs += Date.now() - segStarted;
+          // The night's run must have completed (asOf yesterday, or the day before in zones west of UTC).
+          const latest = await client.request<{ asOf?: string }>('GET', '/api/segments');
+          const asOf = latest.status === 200 ? Date.parse(`${latest.body.asOf}T00:00:00Z`) : Number.NaN;
+          if (!(asOf >= midnight - 2 * dayMs)) {
+            nightsWithoutRun++;
+            if (nightsWithoutRun === 1) failures.push(`no completed segmentation run for the night of ${new Date(midnight).toISOString().slice(0, 10)} (latest: ${latest.text.slice(0, 200)}); see the host's log`);
+          }
+          if (campaign) {
+            const ids = await enteredSegments(blob, client, triggerSegments, runsSeen);
+            if (ids) await observe(day, ids);
+          }
+        }
+        let n = 0;
+        while (n < pending.length && pending[n]!.at.getTime() <= boundary) n++;
+        const due = pending.splice(0, n);
+        events += due.length;
+        await sendAll(client, due, options.concurrency, counts, failures);
+        if (due.length > 0) await idle(client);
+      }
+      // The day's messages (sent at their local times) are read once it is over; responses start tomorrow.
+      if (campaign) await readMessages(day, day + 1);
+      const seconds = (Date.now() - loopStarted) / 1000;
+      progress.update(
+        () =>
+          `day ${day + 1}/${options.days} (${new Date(midnight).toISOString().slice(0, 10)}) — ${fmt(events)} events, ${fmt(Math.round(events / seconds))} events/s, ${fmt(watches.size)} enrollments seen, ETA ${formatDuration((seconds / (day + 1)) * (options.days - day - 1))}`,
+        day === options.days - 1,
+      );
+    }
+    progress.done();
+    figures['forwardSeconds'] = (Date.now() - loopStarted) / 1000;
+    figures['segmentationSecondsPerNight'] = segmentationMs / 1000 / Math.max(1, options.days);
+    figures['events'] = events;
+    figures['nightsWithoutSegmentation'] = nightsWithoutRun;
+
+    let kpis: KpiReport | undefined;
+    let checks: CheckedComparison[] = [];
+    if (campaign) {
+      kpis = await campaign.kpis();
+      checks = selfCheck(kpis, injected);
+    }
+    return {
+      customers: options.customers,
+      days: options.days,
+      seed: options.seed,
+      trueEffect: options.effect,
+      trueCouponEffect: options.couponEffect,
+      journeys: checks,
+      seconds: (Date.now() - started) / 1000,
+      ...(kpis ? { kpis } : {}),
+      figures,
+      requests: counts,
+      failures,
+    };
+  } finally {
+    if (spawned && options.keep && spawned.child.exitCode === null) {
+      progress.log(`\nthe host keeps running: ${spawned.ready.url} (function key ${spawned.ready.functionKey}, data in ${dataDir}); Ctrl-C stops it`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+    await spawned?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
