@@ -38,7 +38,7 @@ export const webhooksShopify = httpHandler(async (request, context) => {
   const deliveryId = request.headers.get('x-shopify-webhook-id')?.trim() || `body-${sha256Hex(raw.value.toString('base64'))}`;
   const shopDomain = request.headers.get('x-shopify-shop-domain')?.trim().slice(0, 128) || undefined;
   const now = runtime.clock.now();
-  const deps = { coupons: { ...coupons, log: (line: string) => context.warn(line) }, orders, links: links.resolver };
+  const deps = { coupons: { ...coupons, bus: runtime.bus, log: (line: string) => context.warn(line) }, orders, links: links.resolver };
 
   let mapping: WebhookMapping;
   switch (topic) {

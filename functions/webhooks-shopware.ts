@@ -39,7 +39,7 @@ export const webhooksShopware = httpHandler(async (request, context) => {
       return jsonResponse(200, { status: 'ignored', reason: mapping.reason, detail: mapping.detail });
     case 'purchase': {
       const deliveryId = shopwareDedupeId(body) ?? `body-${sha256Hex(raw.value.toString('base64'))}`;
-      const deps = { coupons: { ...coupons, log: (line: string) => context.warn(line) }, orders, links: links.resolver };
+      const deps = { coupons: { ...coupons, bus: runtime.bus, log: (line: string) => context.warn(line) }, orders, links: links.resolver };
       const answer = await ingestOrder(deps, 'webhook-shopware', deliveryId, raw.value, mapping.purchase, mapping.discountCodes, runtime.clock.now(), mapping.identity);
       return webhookResponse(answer);
     }

@@ -74,6 +74,8 @@ export const Coupon = z.object({
   journeyId: z.string().optional(),
   variant: z.string().optional(),
   journeyStep: z.number().int().positive().optional(),
+  /** The journey enrollment the coupon was issued for: its redemption is reported to that enrollment's KPIs. */
+  enrollmentId: z.string().optional(),
   requestId: z.string(),
   issuedAt: z.string(),
   validFrom: z.string(),
@@ -130,6 +132,7 @@ export interface IssueRequestFacts {
   journeyId?: string | undefined;
   variant?: string | undefined;
   journeyStep?: number | undefined;
+  enrollmentId?: string | undefined;
   /** The segment the journey acted on; wins over the customer document's current one. */
   segment?: string | undefined;
 }
@@ -312,6 +315,7 @@ export function issueDecision(input: IssueInput): IssueDecision {
     ...(request.journeyId === undefined ? {} : { journeyId: request.journeyId }),
     ...(request.variant === undefined ? {} : { variant: request.variant }),
     ...(request.journeyStep === undefined ? {} : { journeyStep: request.journeyStep }),
+    ...(request.enrollmentId === undefined ? {} : { enrollmentId: request.enrollmentId }),
     requestId: request.requestId,
     issuedAt,
     validFrom,

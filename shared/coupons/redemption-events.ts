@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CouponRedeemedEvent } from '../kpis/events.js';
 import { PurchaseInput } from '../purchases/schema.js';
 
 /**
@@ -18,5 +19,7 @@ export const RedemptionEvent = z.strictObject({
    * (a rollback may already have accounted for it).
    */
   budgetDeltaMinor: z.number().int(),
+  /** The KPI fact to report, when the coupon was issued by a journey enrollment. */
+  couponRedeemed: CouponRedeemedEvent.optional(),
 });
 export type RedemptionEvent = z.infer<typeof RedemptionEvent>;

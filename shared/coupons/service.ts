@@ -6,6 +6,7 @@ import { toPurchase } from '../purchases/ingest.js';
 import type { RecordOutcome } from '../purchases/store.js';
 import type { Purchase, PurchaseInput } from '../purchases/schema.js';
 import type { MessageBus } from '../messaging/bus.js';
+import { couponRedeemedEvents, sendKpiEvents } from '../journeys/kpi.js';
 import { queues } from '../resources.js';
 import { budgetLimits, reserveBudget, initialBudgetState, type BudgetState } from './budget.js';
 import { builtinOffer, issueCustomerFrom } from './catalog.js';
@@ -401,6 +402,7 @@ export function redemptionEvent(request: RedemptionRequest, coupon: Coupon, rede
     // The redemption's own time, not `now`: a replay must produce the same purchase, or it would conflict.
     purchase: redemptionPurchase(request, coupon, redemption.discountMinor, new Date(redemption.at)),
     budgetDeltaMinor: redemption.budgetApplied === false ? (redemption.budgetDeltaMinor ?? 0) : 0,
+    ...Object.fromEntries(couponRedeemedEvents(coupon, redemption).map((event) => ['couponRedeemed', event])),
   };
 }
 
@@ -427,14 +429,18 @@ export type RecordRedemptionOutcome = {
  * The `redemption-events` consumer: records the redemption's purchase (PurchaseStore.record, the same
  * idempotency as `POST /api/purchases`) and applies the deferred budget delta, both safe to redeliver.
  *
+ * When the coupon came from a journey, the `couponRedeemed` KPI fact the message carries is sent last.
+ *
  * The delta is marked applied on the coupon's redemption (`ifMatch`) *before* the budget is patched: a
  * crash between the two leaves it unapplied for good rather than applying it twice. A redemption's delta
  * gives back the part of the reservation the discount did not use, so an unapplied delta keeps the budget
  * more committed than it is — it never lets a campaign overspend (on an offer without a budget limit it only
  * under-counts the committed discount). Patching first would apply it twice on such a crash.
  */
-export async function recordRedemption(deps: CouponDeps, event: RedemptionEvent, now: Date): Promise<RecordRedemptionOutcome> {
+export async function recordRedemption(deps: RedeemDeps, event: RedemptionEvent, now: Date): Promise<RecordRedemptionOutcome> {
   const [purchase, budget] = await Promise.all([recordEventPurchase(deps, event, now), applyDeferredBudget(deps, event)]);
+  // A journey's coupon: its KPI fact, under an eventId from the redemption, so a redelivery counts once.
+  if (event.couponRedeemed !== undefined) await sendKpiEvents(deps.bus, [event.couponRedeemed]);
   return { purchase, budget };
 }
 
@@ -557,7 +563,7 @@ export type OrderRedemption = { code: string; redemptionId: string } & (
  * the customer check is skipped because shop customer ids are not winback's.
  */
 export async function redeemForOrder(
-  deps: CouponDeps,
+  deps: RedeemDeps,
   purchase: PurchaseInput,
   code: CouponCode,
   id: string,
@@ -581,10 +587,13 @@ export async function redeemForOrder(
       case 'refused':
         return { code, redemptionId: id, status: 'refused', reason: decision.reason };
       case 'replay':
+        // Sent again: heals a crash between the redemption and its KPI fact (the eventId makes it count once).
+        await sendKpiEvents(deps.bus, couponRedeemedEvents(decision.coupon, decision.redemption));
         return { code, redemptionId: id, status: 'replayed', discountMinor: decision.redemption.discountMinor };
       case 'redeemed':
         if ((await deps.coupons.replace(decision.coupon, found!.etag)) === 'conflict') continue;
         if (decision.budgetDeltaMinor !== 0) await deps.offers.incrementBudget(decision.coupon.offerId, { discountMinor: decision.budgetDeltaMinor });
+        await sendKpiEvents(deps.bus, couponRedeemedEvents(decision.coupon, decision.redemption));
         return { code, redemptionId: id, status: 'redeemed', discountMinor: decision.redemption.discountMinor };
       default: {
         const exhaustive: never = decision;

@@ -21,7 +21,7 @@ import {
   type EnrollmentTrigger,
   type StepEffect,
 } from './enrollment.js';
-import { sendKpiEvents } from './kpi.js';
+import { enrolledEvent, sendKpiEvents } from './kpi.js';
 import type { EnrollmentStore, JourneyState, JourneyStore } from './store.js';
 
 /**
@@ -130,13 +130,15 @@ export async function enroll(deps: JourneyDeps, journey: JourneyState, customerI
         // A redelivery: the enrollment, its first step message and its KPI event may be missing after a crash.
         const existing = await deps.enrollments.get(customerId, id);
         if (existing) {
-          if (existing.value.status === 'active' && existing.value.cursor.visit === 1) await start(deps, existing.value, segmentOf(customer));
+          if (existing.value.status === 'active' && existing.value.cursor.visit === 1) {
+            await start(deps, existing.value, (await deps.journeys.getVersion(journey.journeyId, existing.value.version)) ?? journey.definition, customer);
+          }
           return { kind: 'already', enrollment: existing.value };
         }
         const definition = (await deps.journeys.getVersion(journey.journeyId, decision.version)) ?? journey.definition;
         const enrollment = newEnrollment({ id, customerId, journeyId: journey.journeyId, version: decision.version, definition, assignment: { arm: decision.arm, holdout: decision.arm === 'control' }, enteredAt: new Date(decision.enteredAt), trigger, segment: trigger.segment ?? segmentOf(customer), reason: options.reason });
         await deps.enrollments.create(enrollment);
-        await start(deps, enrollment, segmentOf(customer));
+        await start(deps, enrollment, definition, customer);
         return { kind: 'already', enrollment };
       }
       case 'enter':
@@ -163,31 +165,17 @@ export async function enroll(deps: JourneyDeps, journey: JourneyState, customerI
       const existing = await deps.enrollments.get(customerId, id);
       if (existing) return { kind: 'already', enrollment: existing.value };
     }
-    await start(deps, enrollment, segmentOf(customer));
+    await start(deps, enrollment, journey.definition, customer);
     return { kind: 'enrolled', enrollment };
   }
   throw contention(`the membership of ${customerId} in ${journey.journeyId}`);
 }
 
 /** The first step message and the `enrolled` KPI fact; both deterministic, so repeating them is harmless. */
-async function start(deps: JourneyDeps, enrollment: Enrollment, segment: string | null): Promise<void> {
+async function start(deps: JourneyDeps, enrollment: Enrollment, definition: JourneyDefinition, customer: Record<string, unknown> | undefined): Promise<void> {
   const enteredAt = new Date(enrollment.enteredAt);
-  const spend = await deps.purchases.netSpend(enrollment.customerId, new Date(enteredAt.getTime() - 90 * 86_400_000), enteredAt);
-  const event: KpiEvent = {
-    eventId: `enrolled:${enrollment.id}`,
-    type: 'enrolled',
-    journeyId: enrollment.journeyId,
-    enrollmentId: enrollment.id,
-    customerId: enrollment.customerId,
-    version: enrollment.version,
-    arm: enrollment.arm,
-    enteredAt: enrollment.enteredAt,
-    attributionDays: enrollment.attributionDays,
-    segment: enrollment.segmentAtEntry ?? segment,
-    preSpendMinor: spend.minor,
-    currency: spend.currency,
-    analysis: 'fixedHorizon',
-  };
+  const preSpend = await deps.purchases.netSpend(enrollment.customerId, new Date(enteredAt.getTime() - 90 * 86_400_000), enteredAt);
+  const event = enrolledEvent(enrollment, definition, { customer, segment: segmentOf(customer), preSpend, retailerTimeZone: deps.retailerTimeZone });
   await deps.bus.send(queues.journeySteps.name, stepMessage(enrollment));
   await sendKpiEvents(deps.bus, [event]);
 }
@@ -324,27 +312,28 @@ export interface RecordedPurchase {
   totalMinor: number;
   currency: string;
   refund: boolean;
+  /** A refund's original order (absent for purchases, and for refunds stored without it). */
+  originalOrderId?: string | undefined;
 }
 
-/**
- * A purchase ends every active enrollment that exits on purchase (converted), and is reported to KPIs for
- * every enrollment whose attribution window contains it. Returns the journeys converted, for follow-ups
- * such as welcome-back.
- */
-export async function onPurchase(deps: JourneyDeps, purchase: RecordedPurchase, now: Date): Promise<{ converted: Enrollment[]; reported: number }> {
-  const enrollments = await deps.enrollments.forCustomer(purchase.customerId);
+/** The enrollments a purchase is reported to, and the order it counts for (pure). */
+export function purchaseKpiEvents(enrollments: readonly Enrollment[], purchase: RecordedPurchase): KpiEvent[] {
   const occurred = Date.parse(purchase.occurredAt);
+  // A refund nets out against its original order whenever it comes, so it goes to every enrollment that had
+  // started when it happened; the KPI side counts it only if that order fell inside the window.
+  const orderId = purchase.refund ? (purchase.originalOrderId ?? purchase.orderId) : purchase.orderId;
   const events: KpiEvent[] = [];
   for (const e of enrollments) {
     const entered = Date.parse(e.enteredAt);
-    if (occurred < entered || occurred > entered + e.attributionDays * 86_400_000) continue;
+    if (occurred < entered) continue;
+    if (!purchase.refund && occurred >= entered + e.attributionDays * 86_400_000) continue;
     events.push({
       eventId: `purchase:${e.id}:${purchase.purchaseId}`,
       type: 'purchase',
       journeyId: e.journeyId,
       enrollmentId: e.id,
       customerId: e.customerId,
-      orderId: purchase.orderId,
+      orderId,
       source: purchase.source,
       amountMinor: purchase.refund ? -Math.abs(purchase.totalMinor) : purchase.totalMinor,
       currency: purchase.currency,
@@ -352,6 +341,17 @@ export async function onPurchase(deps: JourneyDeps, purchase: RecordedPurchase, 
       refund: purchase.refund,
     });
   }
+  return events;
+}
+
+/**
+ * A purchase ends every active enrollment that exits on purchase (converted), and is reported to KPIs for
+ * every enrollment whose attribution window contains it (refunds: see purchaseKpiEvents). Returns the
+ * journeys converted, for follow-ups such as welcome-back.
+ */
+export async function onPurchase(deps: JourneyDeps, purchase: RecordedPurchase, now: Date): Promise<{ converted: Enrollment[]; reported: number }> {
+  const enrollments = await deps.enrollments.forCustomer(purchase.customerId);
+  const events = purchaseKpiEvents(enrollments, purchase);
   await sendKpiEvents(deps.bus, events);
   const converted: Enrollment[] = [];
   for (const e of enrollments) {

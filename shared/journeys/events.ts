@@ -24,6 +24,8 @@ export const PurchaseRecorded = z.object({
   totalMinor: z.number().int(),
   currency: z.string(),
   purchaseType: z.enum(['purchase', 'refund']),
+  /** A refund's original order: the KPI side nets the refund against that order. */
+  originalOrderId: z.string().optional(),
 });
 export const CustomEvent = z.object({ type: z.literal('custom.event'), eventId: z.string(), name: z.string(), customerId: z.string(), occurredAt: z.string(), properties: props.default({}) });
 export const EnrollmentRequested = z.object({ type: z.literal('enrollment.requested'), journeyId: z.string(), customerId: z.string(), key: z.string(), applyAudience: z.boolean() });
@@ -43,6 +45,7 @@ export function purchaseRecordedMessage(purchase: Purchase): OutboundMessage {
     totalMinor: purchase.totalMinor,
     currency: purchase.currency,
     purchaseType: purchase.type === 'refund' ? 'refund' : 'purchase',
+    ...(purchase.originalOrderId === undefined ? {} : { originalOrderId: purchase.originalOrderId }),
   };
   return { messageId: `purchase.recorded:${purchase.id}`, subject: 'purchase.recorded', body };
 }

@@ -16,6 +16,17 @@ const base = {
   customerId: z.string().min(1).max(512),
 };
 
+/** A journey's coupon redeemed (sent by the redemption paths; also carried on redemption-events messages). */
+export const CouponRedeemedEvent = z.object({
+  ...base,
+  type: z.literal('couponRedeemed'),
+  code: z.string().min(1),
+  discountMinor: z.number().int().min(0),
+  currency: z.string().length(3),
+  at: z.iso.datetime({ offset: true }),
+});
+export type CouponRedeemedEvent = z.infer<typeof CouponRedeemedEvent>;
+
 export const KpiEvent = z.discriminatedUnion('type', [
   z.object({
     ...base,
@@ -44,14 +55,7 @@ export const KpiEvent = z.discriminatedUnion('type', [
   }),
   z.object({ ...base, type: z.literal('messaged'), channel: z.string().min(1).max(32), at: z.iso.datetime({ offset: true }) }),
   z.object({ ...base, type: z.literal('couponIssued'), code: z.string().min(1), offerId: z.string().min(1), at: z.iso.datetime({ offset: true }) }),
-  z.object({
-    ...base,
-    type: z.literal('couponRedeemed'),
-    code: z.string().min(1),
-    discountMinor: z.number().int().min(0),
-    currency: z.string().length(3),
-    at: z.iso.datetime({ offset: true }),
-  }),
+  CouponRedeemedEvent,
   z.object({
     ...base,
     type: z.literal('purchase'),

@@ -3,7 +3,7 @@ import { jsonResponse } from '../http/problem.js';
 import { sha256Hex } from '../canonical.js';
 import { retryKeyTtlSeconds } from '../idempotency.js';
 import { normalizeCode } from '../coupons/code.js';
-import { redeemForOrder, rollbackRedemption, type CouponDeps, type OrderRedemption } from '../coupons/service.js';
+import { redeemForOrder, rollbackRedemption, type OrderRedemption, type RedeemDeps } from '../coupons/service.js';
 import { redemptionId } from '../coupons/requests.js';
 import { temporalIssues, toPurchase } from '../purchases/ingest.js';
 import type { PurchaseInput } from '../purchases/schema.js';
@@ -22,7 +22,8 @@ import type { OrderLookup } from './orders.js';
  * ignored payload stores nothing at all.
  */
 export interface WebhookDeps {
-  coupons: CouponDeps;
+  /** With the bus: a journey's coupon redeemed in the shop is reported to KPIs. */
+  coupons: RedeemDeps;
   orders: OrderLookup;
   /** Resolves the order's identity to its customer through the links (one point read). */
   links: Pick<CustomerResolver, 'forIngest'>;

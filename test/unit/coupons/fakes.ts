@@ -367,12 +367,13 @@ export class FakeWorld {
    */
   async deliver(now: Date): Promise<RecordRedemptionOutcome[]> {
     const outcomes: RecordRedemptionOutcome[] = [];
-    while (this.queued.length > 0) {
-      const next = this.queued[0]!;
-      if (next.queue !== 'redemption-events') throw new Error(`no consumer for queue ${next.queue} in the fakes`);
-      outcomes.push(await recordRedemption(this.deps(), RedemptionEvent.parse(next.message.body), now));
-      this.queued.shift();
+    // kpi-events have no consumer here: they stay queued (and in `sent`) for the test to read.
+    for (let next = this.queued.findIndex((m) => m.queue === 'redemption-events'); next >= 0; next = this.queued.findIndex((m) => m.queue === 'redemption-events')) {
+      outcomes.push(await recordRedemption(this.deps(), RedemptionEvent.parse(this.queued[next]!.message.body), now));
+      this.queued.splice(next, 1);
     }
+    const stray = this.queued.find((m) => m.queue !== 'kpi-events');
+    if (stray) throw new Error(`no consumer for queue ${stray.queue} in the fakes`);
     return outcomes;
   }
 

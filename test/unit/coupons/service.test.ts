@@ -22,6 +22,9 @@ import {
   validateCoupon,
   type RedeemOutcome,
 } from '../../../shared/coupons/service.js';
+import { DayClock } from '../../../shared/analytics/days.js';
+import { KpiEvent } from '../../../shared/kpis/events.js';
+import { applyKpiEvent, contributionOf, type OutcomeDocument } from '../../../shared/kpis/outcome.js';
 import { FakeWorld, InjectedCrash } from './fakes.js';
 import { dayMs, issued, nextCode, t0 } from './fixtures.js';
 
@@ -678,5 +681,57 @@ describe('offer status', () => {
     }
     expect(w.budget('ten')).toMatchObject({ issuedCount: 1 });
     redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1)));
+  });
+});
+
+describe('KPI facts of a journey coupon', () => {
+  const journeyRequest = (overrides: Partial<IssueCouponRequest> = {}) => request({ offerId: 'ten', journeyId: 'j-1', variant: 'coupon', enrollmentId: 'e_abc', ...overrides });
+  const kpiSent = (w: FakeWorld) => w.sent.filter((s) => s.queue === 'kpi-events').map((s) => ({ messageId: s.message.messageId, body: s.message.body }));
+  const days = new DayClock('Europe/Berlin');
+  const enrolled: KpiEvent = { eventId: 'enrolled:e_abc', type: 'enrolled', journeyId: 'j-1', enrollmentId: 'e_abc', customerId: 'c-1', version: 1, arm: 'coupon', enteredAt: t0.toISOString(), attributionDays: 30, segment: null, preSpendMinor: 0, currency: 'EUR', analysis: 'fixedHorizon' };
+  /** Applies events as kpis-record would (duplicates by eventId ignored) and returns the enrollment's contribution. */
+  const contribution = (events: KpiEvent[]) => {
+    let doc: OutcomeDocument | undefined;
+    for (const event of events) doc = applyKpiEvent(doc, KpiEvent.parse(event), t0, days) ?? doc;
+    return contributionOf(doc!);
+  };
+
+  it('the coupon knows its enrollment; an API redemption reports couponRedeemed once however often its message is delivered', async () => {
+    const w = world();
+    const coupon = await issueOk(w, journeyRequest());
+    expect(coupon).toMatchObject({ journeyId: 'j-1', enrollmentId: 'e_abc' });
+    const outcome = redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1)));
+    expect(kpiSent(w)).toEqual([]);
+    const event = RedemptionEvent.parse(w.sent[0]!.message.body);
+    expect(await w.deliver(at(1))).toEqual([{ purchase: 'created', budget: 'applied' }]);
+    await recordRedemption(w.deps(), event, at(2));
+    const id = `couponRedeemed:${coupon.code}.${outcome.redemption.redemptionId}`;
+    const expected = { type: 'couponRedeemed', eventId: id, journeyId: 'j-1', enrollmentId: 'e_abc', customerId: 'c-1', code: coupon.code, discountMinor: 500, currency: 'EUR', at: at(1).toISOString() };
+    expect(kpiSent(w)).toEqual([{ messageId: id, body: expected }, { messageId: id, body: expected }]);
+    expect(w.queued.filter((m) => m.queue === 'kpi-events')).toHaveLength(1); // duplicate detection keeps one
+    expect(contribution([enrolled, ...kpiSent(w).map((k) => k.body as KpiEvent)])).toMatchObject({ couponsRedeemed: 1, discountMinor: 500 });
+  });
+
+  it('a coupon issued outside journeys reports nothing', async () => {
+    const w = world();
+    const coupon = await issueOk(w, request({ offerId: 'ten' }));
+    redeemed(await redeemCoupon(w.deps(), redemption(coupon.code), 'key-1', at(1)));
+    await w.deliver(at(1));
+    expect(RedemptionEvent.parse(w.sent[0]!.message.body)).not.toHaveProperty('couponRedeemed');
+    expect(kpiSent(w)).toEqual([]);
+  });
+
+  it('shop webhooks report it on redemption and again on a replay (same eventId); rolled back and redeemed again it counts once', async () => {
+    const w = world();
+    const coupon = await issueOk(w, journeyRequest());
+    const order = { orderId: 'S-1', source: 'shopify', customerId: 'shop-c', occurredAt: at(1).toISOString(), total: 45, currency: 'EUR', channel: 'shop', type: 'purchase', items: [] } as unknown as PurchaseInput;
+    await redeemForOrder(w.deps(), order, code(coupon.code), 'r_shop1', 5, at(1));
+    await redeemForOrder(w.deps(), order, code(coupon.code), 'r_shop1', 5, at(1));
+    expect(new Set(kpiSent(w).map((k) => k.messageId))).toEqual(new Set([`couponRedeemed:${coupon.code}.r_shop1`]));
+    expect(kpiSent(w)).toHaveLength(2);
+    await rollbackRedemption(w.deps(), code(coupon.code), 'r_shop1', at(2));
+    await redeemForOrder(w.deps(), { ...order, orderId: 'S-2' } as PurchaseInput, code(coupon.code), 'r_shop2', 5, at(3));
+    expect(new Set(kpiSent(w).map((k) => k.messageId)).size).toBe(2);
+    expect(contribution([enrolled, ...kpiSent(w).map((k) => k.body as KpiEvent)])).toMatchObject({ couponsRedeemed: 1, discountMinor: 500 });
   });
 });

@@ -6,6 +6,9 @@ import type { OutboundRequest } from '../../../shared/messages/message.js';
 import { handleCustomerEvent } from '../../../shared/journeys/events.js';
 import { builtinJourney } from '../../../shared/journeys/defaults.js';
 import { assignArm } from '../../../shared/journeys/enrollment.js';
+import { purchaseKpiEvents } from '../../../shared/journeys/engine.js';
+import type { Enrollment } from '../../../shared/journeys/enrollment.js';
+import { KpiEvent } from '../../../shared/kpis/events.js';
 import { queues } from '../../../shared/resources.js';
 
 const now = new Date('2026-11-10T10:00:00Z'); // Tuesday, 11:00 in Berlin
@@ -105,5 +108,36 @@ describe('KPI events', () => {
     expect(kpi().at(-1)).toMatchObject({ type: 'purchase', amountMinor: 4200, refund: false });
     expect((await world.enrollments.forCustomer(id))[0]).toMatchObject({ status: 'converted' });
     for (const event of kpi()) expect(event['eventId']).toEqual(expect.any(String));
+  });
+
+  it('enrolled states the planned channel (same rule in the holdout), the configured split and whether the arm issues a coupon', async () => {
+    const bus = new RecordingBus();
+    const world = new JourneyWorld(bus);
+    const experiment = builtinJourney('winback-default')!.experiment;
+    const ids = Array.from({ length: 60 }, (_, i) => `s-${i}`);
+    const treated = ids.find((c) => !assignArm(c, 'winback-default', experiment).holdout)!;
+    const held = ids.find((c) => assignArm(c, 'winback-default', experiment).holdout)!;
+    // Both prefer SMS and consented to it: planned channel sms, whatever the arm.
+    for (const id of [treated, held]) world.customers.set(id, { ...consented, preferredChannel: 'sms' });
+    const silent = ids.find((c) => c !== treated && c !== held)!;
+    world.customers.set(silent, { ...consented, consents: {} });
+    await world.journeys.setStatus('winback-default', 'active', now);
+    for (const id of [treated, held, silent]) await handleCustomerEvent(world.eventDeps(), { type: 'segment.changed', customerId: id, runId: 'r', from: 'loyal', to: 'at_risk' }, now);
+    const enrolled = bus.sent.filter((s) => s.queue === queues.kpiEvents.name).map((s) => KpiEvent.parse(s.message.body));
+    const split = { control: 0.1, message_coupon: 0.9 };
+    expect(enrolled.find((e) => e.customerId === treated)).toMatchObject({ type: 'enrolled', arm: 'message_coupon', channel: 'sms', split, armIssuesCoupon: true });
+    expect(enrolled.find((e) => e.customerId === held)).toMatchObject({ type: 'enrolled', arm: 'control', channel: 'sms', split, armIssuesCoupon: false });
+    expect(enrolled.find((e) => e.customerId === silent)).toMatchObject({ type: 'enrolled', channel: null });
+  });
+
+  it('a refund goes to the original order, also after the window closed; purchases arriving late keep their occurredAt', () => {
+    const enrollment = { id: 'e_1', journeyId: 'j', customerId: 'c', enteredAt: '2026-11-01T00:00:00.000Z', attributionDays: 30 } as Enrollment;
+    const base = { customerId: 'c', source: 'pos', totalMinor: 1000, currency: 'EUR' };
+    const late = purchaseKpiEvents([enrollment], { ...base, purchaseId: 'p-1', orderId: 'o-1', occurredAt: '2026-11-05T10:00:00.000Z', refund: false });
+    expect(late).toEqual([expect.objectContaining({ eventId: 'purchase:e_1:p-1', orderId: 'o-1', occurredAt: '2026-11-05T10:00:00.000Z', amountMinor: 1000 })]);
+    expect(purchaseKpiEvents([enrollment], { ...base, purchaseId: 'p-2', orderId: 'o-2', occurredAt: '2026-12-01T00:00:00.000Z', refund: false })).toEqual([]);
+    expect(purchaseKpiEvents([enrollment], { ...base, purchaseId: 'p-0', orderId: 'o-0', occurredAt: '2026-10-31T23:59:59.000Z', refund: false })).toEqual([]);
+    const refund = purchaseKpiEvents([enrollment], { ...base, purchaseId: 'p-r', orderId: 'R-1', originalOrderId: 'o-1', occurredAt: '2026-12-20T10:00:00.000Z', refund: true });
+    expect(refund).toEqual([expect.objectContaining({ eventId: 'purchase:e_1:p-r', orderId: 'o-1', amountMinor: -1000, refund: true })]);
   });
 });
