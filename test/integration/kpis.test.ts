@@ -62,7 +62,7 @@ describe('KPIs through the local host', () => {
     expect(report.comparisons.map((c) => `${c.arm}/${c.against}`)).toEqual(['coupon/control', 'message/control', 'coupon/message']);
     expect(report.checks.sampleRatioMismatch).toBe(false);
     expect(report.definitions['reactivationRate']!.formula).toBe('reactivated ÷ enrolled');
-    expect(host.output()).toMatch(/poison KPI event: .*enrollmentId.*; dropped/);
+    expect(host.output()).toMatch(/invalid KPI event, dropped: .*enrollmentId/);
   });
 
   it('answers the daily series and the filters, and refuses bad input by name', async () => {
