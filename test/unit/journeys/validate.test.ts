@@ -23,6 +23,14 @@ describe('journey definitions: what a schema cannot check', () => {
     expect(errors).toEqual([{ pointer: '/experiment/arms/0/steps/0/next', message: 'no step "nowhere" in arm "a"' }]);
   });
 
+  it('takes forChannel only on a webhook step, naming the field', () => {
+    const step = (channel: string) => ({ name: 'x', trigger: { type: 'manual' }, experiment: { arms: [{ name: 'a', steps: [{ id: 's', type: 'send', channel, forChannel: 'email', template: 'welcome-back' }] }] } });
+    expect(JourneyDefinition.safeParse(step('webhook')).success).toBe(true);
+    const wrong = JourneyDefinition.safeParse(step('sms'));
+    expect(wrong.success).toBe(false);
+    expect(wrong.error!.issues.map((i) => i.path.join('/'))).toEqual(['experiment/arms/0/steps/0/forChannel']);
+  });
+
   it('names a cycle without a wait, and accepts one with a wait', () => {
     const loop = [
       { id: 'check', type: 'branch', condition: { type: 'purchasedSinceEntry' }, then: 'done', else: 'again' },
