@@ -4,6 +4,7 @@ import { httpHandler, readJson, validateParams } from '../shared/http/request.js
 import { TemplateRouteParams, templateInputExample, templateView, templateViewExample } from '../shared/templates/api.js';
 import { Template } from '../shared/templates/template.js';
 import { services } from '../shared/services.js';
+import { smsTemplateFailure } from '../shared/channels/sms-template.js';
 
 /** PUT /api/templates/{templateId} — create or replace a template (201 / 200); unknown {{variables}} → 400. */
 export const templatesPut = httpHandler(async (request) => {
@@ -12,6 +13,8 @@ export const templatesPut = httpHandler(async (request) => {
   const body = await readJson(request, Template);
   if (!body.ok) return body.failure;
   const s = services();
+  const tooLong = smsTemplateFailure(body.value, s.runtime.settings.channels.smsMaxSegments);
+  if (tooLong) return tooLong;
   const { created } = await s.templates.put(params.value.templateId, body.value, s.runtime.clock.now());
   const stored = (await s.templates.get(params.value.templateId))!;
   return jsonResponse(created ? 201 : 200, templateView(params.value.templateId, stored));

@@ -50,7 +50,7 @@ const connectionWith = (keys: string[]) =>
  */
 export function readChannelSettings(names: ChannelSettingNames, env: Record<string, string | undefined>, read: Read, problems: Problems): ChannelSettings {
   const set = (name: string) => env[name] !== undefined && env[name] !== '';
-  const channels: ChannelSettings = {};
+  const channels: ChannelSettings = { smsMaxSegments: defaultSmsMaxSegments };
 
   const publicBaseUrl = read(names.publicBaseUrl, httpsOrLoopback.transform((v) => v.replace(/\/+$/, '')));
   const unsubscribeSecret = read(names.unsubscribeSecret, nonEmpty.min(32, 'a secret of at least 32 characters').refine(unresolvedVaultReference, resolved));
@@ -83,6 +83,7 @@ export function readChannelSettings(names: ChannelSettingNames, env: Record<stri
     nonEmpty.regex(/^(\+[1-9]\d{6,14}|\d{5,6}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/, 'an E.164 number, a short code or an alphanumeric sender id of up to 11 characters'),
   );
   const maxSegments = read(names.smsMaxSegments, z.coerce.number('a whole number from 1 to 10').int('a whole number from 1 to 10').min(1, 'at least 1').max(10, 'at most 10'), defaultSmsMaxSegments);
+  channels.smsMaxSegments = maxSegments ?? defaultSmsMaxSegments;
   if (smsSender) {
     needsAcs(names.smsSender);
     if (communication) channels.sms = { connection: communication, sender: smsSender, maxSegments: maxSegments ?? defaultSmsMaxSegments };

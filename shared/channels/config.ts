@@ -54,4 +54,6 @@ export interface ChannelSettings {
   publicBaseUrl?: string;
   /** HMAC key of unsubscribe tokens. */
   unsubscribeSecret?: string;
+  /** SMS segments a template may take (the SMS template test at `PUT /api/templates`), live provider or not. */
+  smsMaxSegments: number;
 }

@@ -1,3 +1,5 @@
+import type { Failure } from '../http/failure.js';
+import { settingNames } from '../settings.js';
 import type { Template } from '../templates/template.js';
 import { checkSmsTemplate, type SmsTemplateCheck } from './sms.js';
 
@@ -37,4 +39,19 @@ export function smsTemplateProblems(template: Template, maxSegments: number): Sm
     if (!check.ok) problems.push({ locale, part, reason: check.reason });
   }
   return problems;
+}
+
+/**
+ * `PUT /api/templates`: a template's own SMS part that would not fit is refused, naming `/locales/<locale>/sms`.
+ * A locale without an SMS part is an e-mail or letter text and is not held to SMS length here; sent by SMS
+ * anyway, it is checked (and refused if too long) at send time.
+ */
+export function smsTemplateFailure(template: Template, maxSegments: number): Failure | undefined {
+  const problems = smsTemplateProblems(template, maxSegments).filter((p) => p.part === 'sms');
+  if (problems.length === 0) return undefined;
+  return {
+    kind: 'invalid',
+    detail: `the SMS part would take more than ${maxSegments} segment${maxSegments === 1 ? '' : 's'} (${settingNames.smsMaxSegments})`,
+    errors: problems.map((p) => ({ pointer: `/locales/${p.locale}/sms`, message: p.reason })),
+  };
 }

@@ -21,6 +21,7 @@ export function webhookPayload(delivery: Delivery, now: Date) {
       messageId: delivery.messageId,
       customerId: delivery.customerId,
       templateId: delivery.templateId,
+      channel: delivery.forChannel ?? null,
       journeyId: delivery.journeyId,
       stepId: delivery.stepId,
       enrollmentId: delivery.enrollmentId,

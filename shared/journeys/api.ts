@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { getOffer, type CouponDeps } from '../coupons/service.js';
+import type { ChannelSettings } from '../channels/config.js';
 import type { Failure } from '../http/failure.js';
 import { fieldErrors } from '../http/problem.js';
 import { validateParams } from '../http/request.js';
@@ -13,7 +14,10 @@ import { validateJourney } from './validate.js';
 export const JourneyRouteParams = z.object({ journeyId: JourneyId });
 
 /** Parses and validates a PUT body against the stored templates and offers: the definition, or a 400. */
-export async function parseJourney(body: unknown, deps: { templates: TemplateStore; coupons: Pick<CouponDeps, 'offers'> }): Promise<{ ok: true; definition: JourneyDefinition } | { ok: false; failure: Failure }> {
+export async function parseJourney(
+  body: unknown,
+  deps: { templates: TemplateStore; coupons: Pick<CouponDeps, 'offers'>; runtime: { settings: { channels: Pick<ChannelSettings, 'smsMaxSegments'> } } },
+): Promise<{ ok: true; definition: JourneyDefinition } | { ok: false; failure: Failure }> {
   const parsed = JourneyDefinition.safeParse(body);
   if (!parsed.success) {
     const errors = fieldErrors(parsed.error);
@@ -25,7 +29,7 @@ export async function parseJourney(body: unknown, deps: { templates: TemplateSto
   for (const step of steps) {
     if (step.type === 'issueCoupon' && !offers.has(step.offer) && (await getOffer(deps.coupons, step.offer))) offers.add(step.offer);
   }
-  const errors = validateJourney(parsed.data, { template: (id) => templates.get(id), offerExists: (id) => offers.has(id) });
+  const errors = validateJourney(parsed.data, { template: (id) => templates.get(id), offerExists: (id) => offers.has(id), smsMaxSegments: deps.runtime.settings.channels.smsMaxSegments });
   if (errors.length > 0) return { ok: false, failure: { kind: 'invalid', detail: errors.map((e) => `${e.pointer}: ${e.message}`).join('; '), errors } };
   return { ok: true, definition: parsed.data };
 }

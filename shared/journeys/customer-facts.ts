@@ -34,12 +34,15 @@ export function audienceFacts(doc: Doc): AudienceFacts {
   const analytics = rec(doc?.['analytics']);
   const clvMinor = num(analytics?.['clv12mMinor']);
   const currency = str(analytics?.['currency']);
+  const engagement = rec(doc?.['engagement']);
   return {
     segment: segmentOf(doc),
     clv12m: clvMinor !== undefined && currency ? fromMinorUnits(clvMinor, currency) : undefined,
     pAlive: num(analytics?.['pAlive']),
     locale: str(doc?.['locale']),
     consents: consentsOf(doc),
+    engagementRate: num(engagement?.['engagementRate']),
+    couponRedemptionRate: num(engagement?.['couponRedemptionRate']),
   };
 }
 

@@ -66,6 +66,14 @@ export const Audience = z.strictObject({
   locales: z.array(z.string().min(2).max(35)).min(1).max(50).optional(),
   /** The customer has opt-in consent for at least one of these channels. */
   hasConsentFor: z.array(z.enum(['email', 'sms', 'push', 'mail'])).min(1).optional(),
+  /**
+   * From delivery reports (shared/channels/engagement.ts): opened or clicked ÷ delivered e-mails, and coupons
+   * redeemed ÷ received. A customer with no delivered e-mail (no coupon) has no rate and matches no bound.
+   */
+  minEngagementRate: z.number().min(0).max(1).optional(),
+  maxEngagementRate: z.number().min(0).max(1).optional(),
+  minCouponRedemptionRate: z.number().min(0).max(1).optional(),
+  maxCouponRedemptionRate: z.number().min(0).max(1).optional(),
 });
 export type Audience = z.infer<typeof Audience>;
 
@@ -97,13 +105,16 @@ export const Step = z.discriminatedUnion('type', [
     id: stepId,
     type: z.literal('send'),
     channel: z.union([MessageChannel, z.literal('preferred')]).default('preferred'),
+    /** With channel "webhook": the channel the receiving ESP or CRM delivers on; its consent, suppression and quiet hours apply. */
+    forChannel: z.enum(['email', 'sms', 'push', 'mail']).optional(),
     template: JourneyId,
     /** The issueCoupon step whose coupon the message carries, or "$trigger". */
     couponFrom: z.union([stepId, z.literal(triggerCoupon)]).optional(),
     /** Transactional messages are not counted against nor held by the frequency cap. */
     marketing: z.boolean().default(true),
     ...next,
-  }),
+  })
+    .refine((s) => s.forChannel === undefined || s.channel === 'webhook', { message: '"forChannel" only goes with channel "webhook"', path: ['forChannel'] }),
   z.strictObject({ id: stepId, type: z.literal('issueCoupon'), offer: z.string().trim().min(1).max(128), ...next }),
   z
     .strictObject({ id: stepId, type: z.literal('wait'), duration: Duration.optional(), untilLocalTime: localTime.optional(), ...next })

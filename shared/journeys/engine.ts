@@ -274,6 +274,7 @@ async function applyEffect(deps: JourneyDeps, enrollment: Enrollment, definition
         customerId: enrollment.customerId,
         templateId: step.template,
         channel: step.channel,
+        ...(step.forChannel === undefined ? {} : { forChannel: step.forChannel }),
         channelPreference: definition.channelPreference,
         journeyId: enrollment.journeyId,
         version: enrollment.version,

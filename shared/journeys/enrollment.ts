@@ -105,15 +105,26 @@ export interface AudienceFacts {
   pAlive?: number | undefined;
   locale?: string | undefined;
   consents: Partial<Record<'email' | 'sms' | 'push' | 'mail', boolean>>;
+  engagementRate?: number | undefined;
+  couponRedemptionRate?: number | undefined;
+}
+
+/** A bound on a fact that may be unknown: an unknown value matches no bound (like a comparison with null in SQL). */
+function bounded(label: string, value: number | undefined, min: number | undefined, max: number | undefined): string | undefined {
+  if (min !== undefined && !(value !== undefined && value >= min)) return `${label} ${value ?? 'unknown'} below ${min}`;
+  if (max !== undefined && !(value !== undefined && value <= max)) return `${label} ${value ?? 'unknown'} above ${max}`;
+  return undefined;
 }
 
 export function audienceMatches(audience: Audience, facts: AudienceFacts): { ok: true } | { ok: false; reason: string } {
   if (audience.segments && (facts.segment === null || !audience.segments.includes(facts.segment))) return { ok: false, reason: `segment ${facts.segment ?? 'none'} is not in ${audience.segments.join(', ')}` };
   if (audience.excludeSegments && facts.segment !== null && audience.excludeSegments.includes(facts.segment)) return { ok: false, reason: `segment ${facts.segment} is excluded` };
-  if (audience.minClv12m !== undefined && !(facts.clv12m !== undefined && facts.clv12m >= audience.minClv12m)) return { ok: false, reason: `CLV ${facts.clv12m ?? 'unknown'} below ${audience.minClv12m}` };
-  if (audience.maxClv12m !== undefined && !(facts.clv12m !== undefined && facts.clv12m <= audience.maxClv12m)) return { ok: false, reason: `CLV ${facts.clv12m ?? 'unknown'} above ${audience.maxClv12m}` };
-  if (audience.minPAlive !== undefined && !(facts.pAlive !== undefined && facts.pAlive >= audience.minPAlive)) return { ok: false, reason: `P(alive) ${facts.pAlive ?? 'unknown'} below ${audience.minPAlive}` };
-  if (audience.maxPAlive !== undefined && !(facts.pAlive !== undefined && facts.pAlive <= audience.maxPAlive)) return { ok: false, reason: `P(alive) ${facts.pAlive ?? 'unknown'} above ${audience.maxPAlive}` };
+  const outOfBounds =
+    bounded('CLV', facts.clv12m, audience.minClv12m, audience.maxClv12m) ??
+    bounded('P(alive)', facts.pAlive, audience.minPAlive, audience.maxPAlive) ??
+    bounded('engagement rate', facts.engagementRate, audience.minEngagementRate, audience.maxEngagementRate) ??
+    bounded('coupon redemption rate', facts.couponRedemptionRate, audience.minCouponRedemptionRate, audience.maxCouponRedemptionRate);
+  if (outOfBounds) return { ok: false, reason: outOfBounds };
   if (audience.locales) {
     const locale = facts.locale?.toLowerCase();
     if (!locale || !audience.locales.some((l) => locale === l.toLowerCase() || locale.startsWith(`${l.toLowerCase()}-`))) return { ok: false, reason: `locale ${facts.locale ?? 'unknown'} is not in ${audience.locales.join(', ')}` };

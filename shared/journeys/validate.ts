@@ -1,3 +1,4 @@
+import { smsTemplateProblems } from '../channels/sms-template.js';
 import type { FieldError } from '../http/problem.js';
 import { toPointer } from '../http/problem.js';
 import { couponVariables, customerVariables, eventPrefix, isKnownVariable, templateVariables, type Template } from '../templates/template.js';
@@ -7,11 +8,14 @@ import { successors, triggerCoupon, type JourneyDefinition, type Step } from './
 export interface JourneyCatalog {
   template(id: string): Template | undefined;
   offerExists(id: string): boolean;
+  /** SMS segments a message may take (SMS_MAX_SEGMENTS): an SMS step's template must fit. */
+  smsMaxSegments: number;
 }
 
 /**
  * The checks a schema cannot make: step targets exist, every cycle passes a wait (otherwise one delivery
- * would loop forever), templates and offers exist, and each template variable can be filled by its step.
+ * would loop forever), templates and offers exist, each template variable can be filled by its step, and an
+ * SMS step's template fits the SMS segment limit (a template without an SMS part sends its text by SMS).
  * Each problem names the field as a JSON pointer into the PUT body.
  */
 export function validateJourney(definition: JourneyDefinition, catalog: JourneyCatalog): FieldError[] {
@@ -89,6 +93,11 @@ function checkSend(
   if (!template) {
     report('template', `no template "${step.template}"`);
     return;
+  }
+  if (step.channel === 'sms') {
+    for (const problem of smsTemplateProblems(template, catalog.smsMaxSegments)) {
+      report('template', `template "${step.template}" is too long for SMS in locale ${problem.locale} (its ${problem.part === 'sms' ? 'SMS part' : 'text, having no SMS part'}): ${problem.reason}`);
+    }
   }
   for (const [name, use] of templateVariables(template)) {
     if (!isKnownVariable(name)) {

@@ -31,6 +31,8 @@ export interface Delivery {
   messageId: string;
   customerId: string;
   channel: MessageChannel;
+  /** Webhook only: the channel the receiver is asked to deliver on, when the journey step names one. */
+  forChannel?: 'email' | 'sms' | 'push' | 'mail';
   templateId: string;
   journeyId?: string;
   stepId?: string;

@@ -181,6 +181,7 @@ export async function dispatch(deps: DispatchDeps, request: OutboundRequest, now
       messageId: request.messageId,
       customerId: request.customerId,
       channel,
+      ...(channel === 'webhook' && request.forChannel !== undefined ? { forChannel: request.forChannel } : {}),
       templateId: request.templateId,
       ...(request.journeyId === undefined ? {} : { journeyId: request.journeyId }),
       ...(request.stepId === undefined ? {} : { stepId: request.stepId }),

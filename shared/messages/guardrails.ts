@@ -17,13 +17,21 @@ export interface ContactFacts {
 }
 
 export type ChannelChoice =
-  | { ok: true; channel: CustomerChannel; notes: string[] }
+  | { ok: true; channel: MessageChannel; notes: string[] }
   | { ok: false; reason: 'no_consent' | 'suppressed' | 'no_address'; notes: string[] };
 
-/** The requested channel first (or the customer's preferred one), then the journey's preference order. */
-export function chooseChannel(requested: MessageChannel | 'preferred', preference: readonly CustomerChannel[], facts: ContactFacts, suppressions: readonly SuppressionEntry[]): ChannelChoice {
-  const first: CustomerChannel | undefined = requested === 'preferred' ? facts.preferredChannel : requested === 'webhook' ? undefined : requested;
-  const order = [...new Set([...(first ? [first] : []), ...(facts.preferredChannel && requested === 'preferred' ? [facts.preferredChannel] : []), ...preference])];
+/**
+ * The requested channel first (or the customer's preferred one), then the journey's preference order.
+ * A `webhook` step is system-to-system: it hands the message to the retailer's ESP or CRM, which holds its own
+ * addresses and applies its own consent, so it needs no contact data here and never falls back to a channel
+ * winback delivers itself (that would bypass the system the retailer chose). Winback's own records still
+ * apply: a suppression of `webhook` stops it, and when the step names the channel the receiver will deliver
+ * on (`forChannel`), that channel's consent and suppression must allow it too.
+ */
+export function chooseChannel(requested: MessageChannel | 'preferred', preference: readonly CustomerChannel[], facts: ContactFacts, suppressions: readonly SuppressionEntry[], forChannel?: CustomerChannel): ChannelChoice {
+  if (requested === 'webhook') return chooseWebhook(facts, suppressions, forChannel);
+  const first: CustomerChannel | undefined = requested === 'preferred' ? facts.preferredChannel : requested;
+  const order = [...new Set([...(first ? [first] : []), ...preference])];
   const notes: string[] = [];
   let consented = 0;
   let suppressedCount = 0;
@@ -47,6 +55,16 @@ export function chooseChannel(requested: MessageChannel | 'preferred', preferenc
   }
   const reason = consented === 0 ? 'no_consent' : suppressedCount === consented ? 'suppressed' : 'no_address';
   return { ok: false, reason, notes };
+}
+
+function chooseWebhook(facts: ContactFacts, suppressions: readonly SuppressionEntry[], forChannel: CustomerChannel | undefined): ChannelChoice {
+  const own = suppressions.find((s) => s.channel === 'webhook');
+  if (own) return { ok: false, reason: 'suppressed', notes: [`webhook: suppressed (${own.reason})`] };
+  if (forChannel === undefined) return { ok: true, channel: 'webhook', notes: [] };
+  if (facts.consents[forChannel] !== true) return { ok: false, reason: 'no_consent', notes: [`webhook for ${forChannel}: no consent`] };
+  const suppression = suppressions.find((s) => s.channel === forChannel);
+  if (suppression) return { ok: false, reason: 'suppressed', notes: [`webhook for ${forChannel}: suppressed (${suppression.reason})`] };
+  return { ok: true, channel: 'webhook', notes: [] };
 }
 
 /** Inside quiet hours → the next allowed minute (local end of quiet hours, Monday morning for Sunday-quiet channels). */
@@ -88,22 +106,27 @@ export function frequencyRelease(now: Date, sends: ContactLedger['sends'], cap: 
 }
 
 export type DeliveryDecision =
-  | { kind: 'send'; channel: CustomerChannel; notes: string[] }
-  | { kind: 'defer'; channel: CustomerChannel; until: Date; reason: 'quiet_hours' | 'frequency_cap'; notes: string[] }
+  | { kind: 'send'; channel: MessageChannel; notes: string[] }
+  | { kind: 'defer'; channel: MessageChannel; until: Date; reason: 'quiet_hours' | 'frequency_cap'; notes: string[] }
   | { kind: 'skip'; reason: string; notes: string[] };
 
-/** Consent → suppression → contact data → quiet hours → frequency cap, each decision with its reason. */
-export function deliveryDecision(now: Date, request: Pick<OutboundRequest, 'channel' | 'channelPreference' | 'quietHours' | 'frequencyCap' | 'marketing' | 'messageId'>, facts: ContactFacts, suppressions: readonly SuppressionEntry[], ledger: ContactLedger['sends']): DeliveryDecision {
-  const choice = chooseChannel(request.channel, request.channelPreference, facts, suppressions);
+/**
+ * Consent → suppression → contact data → quiet hours → frequency cap, each decision with its reason.
+ * Quiet hours follow the channel a person is reached on: a webhook naming `forChannel` is delivered at once by
+ * its receiver, so that channel's quiet hours hold it back; a bare webhook only when `webhook` is a quiet channel.
+ */
+export function deliveryDecision(now: Date, request: Pick<OutboundRequest, 'channel' | 'forChannel' | 'channelPreference' | 'quietHours' | 'frequencyCap' | 'marketing' | 'messageId'>, facts: ContactFacts, suppressions: readonly SuppressionEntry[], ledger: ContactLedger['sends']): DeliveryDecision {
+  const choice = chooseChannel(request.channel, request.channelPreference, facts, suppressions, request.forChannel);
   if (!choice.ok) return { kind: 'skip', reason: choice.reason, notes: choice.notes };
-  const quiet = quietHoursRelease(now, choice.channel, request.quietHours, facts.timeZone);
+  const reaches: MessageChannel = choice.channel === 'webhook' ? (request.forChannel ?? 'webhook') : choice.channel;
+  const quiet = quietHoursRelease(now, reaches, request.quietHours, facts.timeZone);
   if (quiet) return { kind: 'defer', channel: choice.channel, until: quiet, reason: 'quiet_hours', notes: choice.notes };
   if (request.marketing) {
     const capped = frequencyRelease(now, ledger, request.frequencyCap, request.messageId);
     if (capped) {
       if (request.frequencyCap.onCap === 'skip') return { kind: 'skip', reason: 'frequency_cap', notes: choice.notes };
       // A cap release inside quiet hours would only be deferred again: go straight to the allowed minute.
-      const quietAtRelease = quietHoursRelease(capped, choice.channel, request.quietHours, facts.timeZone);
+      const quietAtRelease = quietHoursRelease(capped, reaches, request.quietHours, facts.timeZone);
       return { kind: 'defer', channel: choice.channel, until: quietAtRelease ?? capped, reason: 'frequency_cap', notes: choice.notes };
     }
   }

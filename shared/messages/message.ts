@@ -12,6 +12,8 @@ export const OutboundRequest = z.object({
   customerId: z.string().min(1).max(512),
   templateId: z.string().min(1).max(64),
   channel: z.union([MessageChannel, z.literal('preferred')]),
+  /** A webhook step only: the channel the receiving ESP or CRM delivers on (its consent and suppression apply). */
+  forChannel: z.enum(['email', 'sms', 'push', 'mail']).optional(),
   channelPreference: z.array(z.enum(['email', 'sms', 'push', 'mail'])).min(1),
   journeyId: z.string().optional(),
   version: z.number().int().optional(),

@@ -115,6 +115,7 @@ describe('channels: one journey run through every provider, against the stand-in
                 { id: 'sms', type: 'send', channel: 'sms', template: 'all-channels', couponFrom: 'coupon' },
                 { id: 'push', type: 'send', channel: 'push', template: 'all-channels', couponFrom: 'coupon' },
                 { id: 'mail', type: 'send', channel: 'mail', template: 'all-channels', couponFrom: 'coupon' },
+                { id: 'webhook', type: 'send', channel: 'webhook', forChannel: 'email', template: 'all-channels', couponFrom: 'coupon' },
               ],
             },
           ],
@@ -146,10 +147,18 @@ describe('channels: one journey run through every provider, against the stand-in
     expect(emailOnly.status).toBe(201);
   });
 
-  // The webhook channel is not in this run: the dispatcher's channel choice (shared/messages/guardrails.ts)
-  // routes a `webhook` send step to the customer's channels by preference instead. The webhook adapter is tested
-  // against its receiver in test/unit/channels/webhook.test.ts.
-  it('one journey run sends through e-mail, SMS, push and printed mail', async () => {
+  it('refuses a template whose SMS part would take more segments than allowed, naming the field, and stores nothing', async () => {
+    const tooLong = await host.call('/api/templates/long-sms', {
+      method: 'PUT',
+      json: { name: 'Long SMS', fallbackLocale: 'de', locales: { de: { subject: 'Hallo', text: 'Kurz.', sms: 'Ihr Gutschein {{couponCode}} über {{couponValue}}. '.repeat(8) } } },
+    });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.headers.get('content-type')).toContain('application/problem+json');
+    expect(await tooLong.json()).toMatchObject({ errors: [{ pointer: '/locales/de/sms', message: expect.stringMatching(/more than the 2 allowed/) }] });
+    expect((await host.call('/api/templates/long-sms')).status).toBe(404);
+  });
+
+  it('one journey run sends through e-mail, SMS, push, printed mail and the webhook', async () => {
     await putCustomer('ch-1', 'anna@example.com');
     await enroll('all-channels', 'ch-1');
     const sent = await messages('ch-1');
@@ -158,6 +167,7 @@ describe('channels: one journey run through every provider, against the stand-in
       ['sms', 'sent'],
       ['push', 'sent'],
       ['mail', 'sent'],
+      ['webhook', 'sent'],
     ]);
     const code = sent[0]!.couponCode!;
     expect(code).toMatch(/^WB/);
@@ -170,6 +180,12 @@ describe('channels: one journey run through every provider, against the stand-in
     expect(providers.of('sms')[0]!.body).toMatchObject({ from: 'WINBACK', smsRecipients: [{ to: '+4915112345678' }], message: expect.stringMatching(/^Anna, 5\s%\smit Code WB-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}\nAbmelden: STOP antworten$/) });
     expect(providers.of('push')).toHaveLength(1);
     expect(providers.of('push')[0]!.body).toMatchObject({ message: { notification: { title: 'Wir vermissen Sie' }, data: { couponCode: code } } });
+    // The webhook stand-in checks the Standard Webhooks signature with the shared secret (authenticated).
+    const [hook] = providers.of('webhook');
+    expect(providers.of('webhook')).toHaveLength(1);
+    expect(hook!.authenticated).toBe(true);
+    expect(hook!.headers['webhook-id']).toBe(sent[4]!.messageId);
+    expect(hook!.body).toMatchObject({ type: 'message.send', data: { customerId: 'ch-1', channel: 'email', templateId: 'all-channels', coupon: { code }, to: { email: 'anna@example.com' } } });
     expect([...providers.requests.filter((r) => r.route !== 'email-status')].every((r) => r.authenticated)).toBe(true);
 
     // The letter waits for its mail-drop day to end; the next run of the daily batch prints it.

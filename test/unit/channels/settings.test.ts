@@ -39,7 +39,8 @@ const noBlobs: BlobStore = { put: async () => undefined, get: async () => undefi
 describe('channel settings', () => {
   it('without provider settings every channel is on the outbox', () => {
     const settings = loadSettings(base);
-    expect(settings.channels).toEqual({});
+    // The SMS segment limit holds for templates whether or not an SMS provider is live.
+    expect(settings.channels).toEqual({ smsMaxSegments: 2 });
     expect(describeChannels(channelAdapters({ settings, blobs: noBlobs }))).toEqual([
       'email: outbox (no provider configured)',
       'sms: outbox (no provider configured)',
@@ -105,6 +106,8 @@ describe('channel settings', () => {
     });
     expect(settings.channels.email).toMatchObject({ connection: { kind: 'connectionString' }, engagementTracking: true });
     expect(settings.channels.sms).toMatchObject({ sender: '+4915112345678', maxSegments: 3 });
+    expect(settings.channels.smsMaxSegments).toBe(3);
+    expect(loadSettings({ ...base, SMS_MAX_SEGMENTS: '1' }).channels).toEqual({ smsMaxSegments: 1 });
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSmsMaxSegments } from '../../../shared/channels/channel-settings.js';
-import { renderLongest, smsTemplateProblems } from '../../../shared/channels/sms-template.js';
+import { renderLongest, smsTemplateFailure, smsTemplateProblems } from '../../../shared/channels/sms-template.js';
 import { builtinTemplates } from '../../../shared/templates/defaults.js';
 import { Template } from '../../../shared/templates/template.js';
 
@@ -23,6 +23,17 @@ describe('SMS template test', () => {
     const problems = smsTemplateProblems(long, 1);
     expect(problems).toEqual([{ locale: 'en', part: 'sms', reason: expect.stringContaining('needs 2 segments') }]);
     expect(smsTemplateProblems(long, 2)).toEqual([]);
+  });
+
+  it('refuses at PUT only a template whose own SMS part is too long, naming the field; a long e-mail text without one passes', () => {
+    const template = (sms?: string) => Template.parse({ name: 'x', fallbackLocale: 'de', locales: { de: { subject: 's', text: 'Lang. '.repeat(100), ...(sms === undefined ? {} : { sms }) } } });
+    expect(smsTemplateFailure(template(), 1)).toBeUndefined();
+    expect(smsTemplateFailure(template('Ihr Code {{couponCode}}'), 1)).toBeUndefined();
+    expect(smsTemplateFailure(template('Ihr Code {{couponCode}} '.repeat(12)), 2)).toEqual({
+      kind: 'invalid',
+      detail: 'the SMS part would take more than 2 segments (SMS_MAX_SEGMENTS)',
+      errors: [{ pointer: '/locales/de/sms', message: expect.stringContaining('needs 3 segments') }],
+    });
   });
 
   it('renders placeholders with their longest plausible value, fallbacks ignored', () => {

@@ -39,8 +39,13 @@ describe('webhook adapter against a receiver', () => {
     expect(request!.body).toMatchObject({
       type: 'message.send',
       timestamp: now.toISOString(),
-      data: { messageId: d.messageId, customerId: 'c-1001', templateId: d.templateId, coupon: d.coupon, parts: d.parts, variables: d.variables },
+      data: { messageId: d.messageId, customerId: 'c-1001', templateId: d.templateId, channel: null, coupon: d.coupon, parts: d.parts, variables: d.variables },
     });
+  });
+
+  it('names the channel the receiver is to deliver on when the journey step gives one', async () => {
+    expect(await channel().send(delivery({ channel: 'webhook', forChannel: 'sms' }), now)).toMatchObject({ kind: 'sent' });
+    expect(receiver.of('webhook')[0]!.body).toMatchObject({ data: { channel: 'sms' } });
   });
 
   it('classifies answers: 5xx and 429 transient (Retry-After kept), 4xx permanent with the body, redirects not followed', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JourneyWorld, RecordingBus } from '../../../bench/journeys-world.js';
-import type { ChannelAdapter, SendOutcome } from '../../../shared/messages/contract.js';
+import type { ChannelAdapter, Delivery, SendOutcome } from '../../../shared/messages/contract.js';
 import { dispatch } from '../../../shared/messages/dispatcher.js';
 import type { OutboundRequest } from '../../../shared/messages/message.js';
 import { handleCustomerEvent } from '../../../shared/journeys/events.js';
@@ -71,6 +71,24 @@ describe('dispatcher', () => {
     expect((await world.messages.get('c-1', 'm-1'))!.value).toMatchObject({ channel: 'sms', status: 'sent' });
     await world.suppressions.suppress('c-1', ['sms'], 'complained', now);
     expect(await dispatch(world.dispatchDeps(), request({ messageId: 'm-2' }), now)).toEqual({ status: 'skipped', reason: 'suppressed' });
+  });
+
+  it('a webhook step is delivered by the webhook adapter with the channel it names, even when that channel is suppressed elsewhere', async () => {
+    const world = new JourneyWorld(new RecordingBus());
+    world.customers.set('c-1', consented);
+    const seen: Delivery[] = [];
+    const webhook: ChannelAdapter = { channel: 'webhook', provider: 'recording', async send(d) { seen.push(d); return { kind: 'sent' }; } };
+    const deps = { ...world.dispatchDeps(), adapters: new Map([['webhook' as const, webhook]]) };
+    expect(await dispatch(deps, request({ channel: 'webhook', forChannel: 'sms' }), now)).toEqual({ status: 'sent' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ channel: 'webhook', forChannel: 'sms', to: { email: 'a@example.com', phone: '+4915112345678' } });
+    expect((await world.messages.get('c-1', 'm-1'))!.value).toMatchObject({ channel: 'webhook', status: 'sent', provider: 'recording' });
+    // An unsubscribe from the channel it names stops it; the e-mail suppression of another message does not.
+    await world.suppressions.suppress('c-1', ['email'], 'bounced', now);
+    expect(await dispatch(deps, request({ messageId: 'm-2', channel: 'webhook', forChannel: 'sms', marketing: false }), now)).toEqual({ status: 'sent' });
+    await world.suppressions.suppress('c-1', ['sms'], 'unsubscribed', now, 'stop');
+    expect(await dispatch(deps, request({ messageId: 'm-3', channel: 'webhook', forChannel: 'sms', marketing: false }), now)).toEqual({ status: 'skipped', reason: 'suppressed' });
+    expect(seen).toHaveLength(2);
   });
 
   it('updateStatus and find: what provider reports use', async () => {

@@ -30,6 +30,37 @@ describe('consent, suppression and fallback by preference', () => {
   });
 });
 
+describe('a webhook step goes to the webhook channel', () => {
+  const none = facts({ consents: {}, addresses: {}, preferredChannel: 'email' });
+  const at = '2026-11-01T00:00:00Z';
+
+  it("is not rerouted to the customer's channels, and needs no consent or address of winback's when it names no channel", () => {
+    expect(chooseChannel('webhook', ['email', 'sms'], facts({ preferredChannel: 'email' }), [])).toEqual({ ok: true, channel: 'webhook', notes: [] });
+    expect(chooseChannel('webhook', ['email'], none, [])).toMatchObject({ ok: true, channel: 'webhook' });
+  });
+
+  it('is stopped by a suppression of webhook itself, but not by the suppression of another channel', () => {
+    expect(chooseChannel('webhook', ['email'], none, [{ channel: 'webhook', reason: 'manual', at }])).toMatchObject({ ok: false, reason: 'suppressed', notes: ['webhook: suppressed (manual)'] });
+    expect(chooseChannel('webhook', ['email'], none, [{ channel: 'email', reason: 'bounced', at }])).toMatchObject({ ok: true, channel: 'webhook' });
+  });
+
+  it('naming the channel the receiver delivers on, needs that consent and honours its suppression, without falling back', () => {
+    expect(chooseChannel('webhook', ['email', 'sms'], facts({ consents: { email: true } }), [], 'sms')).toMatchObject({ ok: false, reason: 'no_consent', notes: ['webhook for sms: no consent'] });
+    expect(chooseChannel('webhook', ['email', 'sms'], facts(), [{ channel: 'sms', reason: 'unsubscribed', at }], 'sms')).toMatchObject({ ok: false, reason: 'suppressed' });
+    // The receiver holds its own addresses: no phone number on winback's profile is fine.
+    expect(chooseChannel('webhook', ['email'], facts({ addresses: {} }), [], 'sms')).toMatchObject({ ok: true, channel: 'webhook' });
+  });
+
+  it("keeps quiet hours of the channel it names; a bare webhook has none by default; the cap counts it", () => {
+    const night = new Date('2026-11-03T21:30:00Z');
+    expect(deliveryDecision(night, request({ channel: 'webhook' }), none, [], [])).toMatchObject({ kind: 'send', channel: 'webhook' });
+    expect(deliveryDecision(night, request({ channel: 'webhook', forChannel: 'sms' }), facts(), [], [])).toMatchObject({ kind: 'defer', channel: 'webhook', reason: 'quiet_hours', until: new Date('2026-11-04T07:00:00.000Z') });
+    expect(deliveryDecision(night, request({ channel: 'webhook', quietHours: { ...quiet, channels: ['webhook'] } }), none, [], [])).toMatchObject({ kind: 'defer', reason: 'quiet_hours' });
+    const capped = deliveryDecision(new Date('2026-11-03T10:00:00Z'), request({ channel: 'webhook', frequencyCap: { ...cap, onCap: 'skip' } }), none, [], [{ messageId: 'other', at: '2026-11-03T09:00:00Z' }]);
+    expect(capped).toMatchObject({ kind: 'skip', reason: 'frequency_cap' });
+  });
+});
+
 describe('quiet hours in the customer zone', () => {
   it('defers 21:30 Berlin to 08:00 Berlin the next morning, never drops', () => {
     expect(quietHoursRelease(new Date('2026-11-03T20:30:00Z'), 'email', quiet, berlin)?.toISOString()).toBe('2026-11-04T07:00:00.000Z');

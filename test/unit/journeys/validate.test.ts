@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { defaultSmsMaxSegments } from '../../../shared/channels/channel-settings.js';
 import { builtinJourneys } from '../../../shared/journeys/defaults.js';
 import { JourneyDefinition } from '../../../shared/journeys/definition.js';
 import { validateJourney, type JourneyCatalog } from '../../../shared/journeys/validate.js';
@@ -6,8 +7,9 @@ import { builtinTemplates } from '../../../shared/templates/defaults.js';
 import { Template } from '../../../shared/templates/template.js';
 
 const templates = new Map(Object.entries(builtinTemplates));
+templates.set('letter', Template.parse({ name: 'letter', locales: { en: { subject: 'A letter', text: 'Dear customer, '.repeat(40) } } }));
 templates.set('cart', Template.parse({ name: 'cart', locales: { en: { subject: 'Your cart', text: 'You left {{event.product}} behind' } } }));
-const catalog: JourneyCatalog = { template: (id) => templates.get(id), offerExists: (id) => ['winback-default', 'winback-stronger', 'birthday'].includes(id) };
+const catalog: JourneyCatalog = { template: (id) => templates.get(id), offerExists: (id) => ['winback-default', 'winback-stronger', 'birthday'].includes(id), smsMaxSegments: defaultSmsMaxSegments };
 
 function journey(steps: unknown[], trigger: unknown = { type: 'manual' }): JourneyDefinition {
   return JourneyDefinition.parse({ name: 'x', trigger, experiment: { arms: [{ name: 'a', steps }] } });
@@ -21,6 +23,24 @@ describe('journey definitions: what a schema cannot check', () => {
   it('names an unknown step target', () => {
     const errors = validateJourney(journey([{ id: 's1', type: 'wait', duration: { days: 1 }, next: 'nowhere' }]), catalog);
     expect(errors).toEqual([{ pointer: '/experiment/arms/0/steps/0/next', message: 'no step "nowhere" in arm "a"' }]);
+  });
+
+  it('names an SMS step whose template would not fit the SMS segment limit; the same template by e-mail or mail is fine', () => {
+    const send = (channel: string) => journey([{ id: 's', type: 'send', channel, template: 'letter' }]);
+    expect(validateJourney(send('sms'), catalog)).toEqual([
+      { pointer: '/experiment/arms/0/steps/0/template', message: expect.stringMatching(/^template "letter" is too long for SMS in locale en \(its text, having no SMS part\): the SMS needs 5 segments/) },
+    ]);
+    expect(validateJourney(send('email'), catalog)).toEqual([]);
+    expect(validateJourney(send('mail'), catalog)).toEqual([]);
+    expect(validateJourney(send('sms'), { ...catalog, smsMaxSegments: 5 })).toEqual([]);
+  });
+
+  it('takes forChannel only on a webhook step, naming the field', () => {
+    const step = (channel: string) => ({ name: 'x', trigger: { type: 'manual' }, experiment: { arms: [{ name: 'a', steps: [{ id: 's', type: 'send', channel, forChannel: 'email', template: 'welcome-back' }] }] } });
+    expect(JourneyDefinition.safeParse(step('webhook')).success).toBe(true);
+    const wrong = JourneyDefinition.safeParse(step('sms'));
+    expect(wrong.success).toBe(false);
+    expect(wrong.error!.issues.map((i) => i.path.join('/'))).toEqual(['experiment/arms/0/steps/0/forChannel']);
   });
 
   it('names a cycle without a wait, and accepts one with a wait', () => {
