@@ -1,5 +1,5 @@
-import { app } from '@azure/functions';
 import { jsonResponse } from '../shared/http/problem.js';
+import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, readJson } from '../shared/http/request.js';
 import { runtime } from '../shared/runtime.js';
 import { RunRequest } from '../shared/segmentation/api.js';
@@ -38,9 +38,20 @@ export const segmentsRunsCreate = httpHandler(async (request) => {
   }
 });
 
-app.http('segments-runs-create', {
+httpFunction('segments-runs-create', {
   route: 'segments/runs',
   methods: ['POST'],
   authLevel: 'function',
   handler: segmentsRunsCreate,
+  doc: {
+    summary: 'Start a segmentation run now (optionally as of a past day), or resume one by its runId',
+    tags: ['segments'],
+    body: { schema: RunRequest, example: { asOf: '1997-09-30', timeUnit: 'week' } },
+    responses: {
+      201: { description: 'Started; `Location` names the run', example: { runId: '19970930-a1b2c3d4e5', asOf: '1997-09-30', status: 'summarizing' }, headers: { location: 'the run: /api/segments/runs/{runId}' } },
+      202: { description: 'An unfinished or failed run with this runId resumed', example: { runId: 'cdnow-1', status: 'scoring' } },
+      200: { description: 'The run with this runId already completed; nothing recomputed', example: { runId: 'cdnow-1', status: 'completed' } },
+    },
+    errors: { 409: 'The runId is taken by a run for another day (`run_id_taken`)' },
+  },
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQuery } from '../http/paging.js';
 import { parseDay, TimeUnit } from '../analytics/index.js';
 import { RunId } from './plan.js';
 import type { RunCursor } from './ports.js';
@@ -25,27 +26,21 @@ export const RunRequest = z.strictObject({
 export type RunRequest = z.infer<typeof RunRequest>;
 
 /** Query of GET /api/segments/runs. */
-export const RunListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  continuationToken: z.string().min(1).max(512).optional(),
-});
+export const RunListQuery = z.strictObject({ ...pageQuery({ defaultLimit: 20, maxLimit: 100 }) });
 
-const Cursor = z.strictObject({ v: z.literal(1), at: z.iso.datetime(), id: RunId });
+/** The paging position inside the shared token envelope (shared/http/paging.ts): where the last page ended. */
+const Cursor = z.strictObject({ at: z.iso.datetime(), id: RunId });
 
-/** An opaque, URL-safe page token (base64url of a small versioned JSON): where the last page ended. */
-export function encodeRunCursor(cursor: RunCursor): string {
-  return Buffer.from(JSON.stringify({ v: 1, at: cursor.createdAt, id: cursor.runId })).toString('base64url');
+export function runCursorPosition(cursor: RunCursor): string {
+  return JSON.stringify({ at: cursor.createdAt, id: cursor.runId });
 }
 
-/** The cursor in a token this route issued; undefined for anything else (malformed, foreign, tampered). */
-export function decodeRunCursor(token: string): RunCursor | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
-  let json: unknown;
+/** The cursor a position names; undefined when it is not one this route wrote. */
+export function runCursorOf(position: string): RunCursor | undefined {
   try {
-    json = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    const parsed = Cursor.safeParse(JSON.parse(position));
+    return parsed.success ? { createdAt: parsed.data.at, runId: parsed.data.id } : undefined;
   } catch {
     return undefined;
   }
-  const parsed = Cursor.safeParse(json);
-  return parsed.success ? { createdAt: parsed.data.at, runId: parsed.data.id } : undefined;
 }

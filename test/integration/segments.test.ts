@@ -287,7 +287,7 @@ describe('segmentation runs on the local host (CDNOW)', () => {
       const created = await Promise.all(ids.map(async (id) => (await json<{ createdAt: string }>(await host.call(`/api/segments/runs/${id}`))).createdAt));
       expect([...created].sort().reverse()).toEqual(created);
       for (const token of ['not-a-token', Buffer.from('{"v":2}').toString('base64url'), 'a%2Fb']) {
-        expect(await pointers(await host.call(`/api/segments/runs?continuationToken=${token}`))).toEqual(['route/continuationToken']);
+        expect(await pointers(await host.call(`/api/segments/runs?continuationToken=${token}`))).toEqual(['query/continuationToken']);
       }
     }, 120_000);
 
