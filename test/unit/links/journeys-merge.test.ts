@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { JourneyWorld, RecordingBus } from '../../../bench/journeys-world.js';
 import { builtinJourney } from '../../../shared/journeys/defaults.js';
 import { membershipId, newEnrollment, type Enrollment, type Membership } from '../../../shared/journeys/enrollment.js';
 import { enrollmentConflicts, enrollmentParticipant, mergedMembership, movedEnrollment, moveWrite } from '../../../shared/journeys/merge.js';
 import { EnrollmentStore } from '../../../shared/journeys/store.js';
+import { dispatch } from '../../../shared/messages/dispatcher.js';
 import type { ContactLedger, MessageRecord, SuppressionDocument } from '../../../shared/messages/message.js';
 import { mergedLedger, mergedSuppressions, messageParticipant, movedMessage } from '../../../shared/messages/merge.js';
 import type { MessagesDoc } from '../../../shared/messages/store.js';
@@ -176,5 +178,36 @@ describe('the messages participant', () => {
     expect(b.filter((d) => d.type === 'message').map((d) => [d.id, d.customerId]).sort()).toEqual([['m-a', 'B'], ['m-b', 'B']]);
     expect(b.find((d) => d.type === 'suppression')).toMatchObject({ customerId: 'B', entries: [{ channel: 'sms' }] });
     expect((b.find((d) => d.type === 'ledger') as ContactLedger).sends.map((s) => s.messageId)).toEqual(['m-a', 'm-b']);
+  });
+});
+
+describe('a message queued before the merge', () => {
+  it('is sent for the survivor, under its id, and leaves nothing under the absorbed one', async () => {
+    const world = new JourneyWorld(new RecordingBus());
+    const now = new Date('2026-11-10T10:00:00Z'); // Tuesday, 11:00 in Berlin
+    world.customers.set('B', { email: 'b@example.com', firstName: 'Bo', locale: 'en-GB', timeZone: 'Europe/Berlin', consents: { email: { granted: true, at: '2026-01-01T00:00:00Z', source: 't' } } });
+    const moved = movedEnrollment(enrollment('A', 'winback-default'), 'B', now);
+    await world.enrollments.create(moved);
+    const request = {
+      messageId: `${moved.id}.1.miss-you`,
+      customerId: 'A',
+      templateId: 'welcome-back',
+      channel: 'email' as const,
+      channelPreference: ['email' as const],
+      enrollmentId: moved.id,
+      journeyId: 'winback-default',
+      marketing: true,
+      quietHours: { start: '20:00', end: '08:00', sundayChannels: [], channels: [] },
+      frequencyCap: { perDay: 1, perWeek: 2, onCap: 'defer' as const },
+      createdAt: now.toISOString(),
+      attempt: 0,
+    };
+    const deps = { ...world.dispatchDeps(), survivorOf: async (id: string) => (id === 'A' ? 'B' : undefined) };
+    expect(await dispatch(deps, request, now)).toEqual({ status: 'sent' });
+    expect(await world.messages.listForCustomer('A')).toEqual([]);
+    expect((await world.messages.get('B', request.messageId))!.value).toMatchObject({ customerId: 'B', status: 'sent' });
+    // Without the alias the same message is skipped as before: its enrollment is gone.
+    const unlinked = await dispatch(world.dispatchDeps(), { ...request, messageId: 'other' }, now);
+    expect(unlinked).toEqual({ status: 'skipped', reason: 'enrollment_gone' });
   });
 });
