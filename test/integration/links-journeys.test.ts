@@ -51,6 +51,16 @@ describe('journeys follow identity links', { timeout: 120_000 }, () => {
     await json(await host.call('/admin/local/clock', { method: 'POST', json: { to: iso } }), 200);
     await waitIdle(host);
   };
+  /** Documents straight from the local Cosmos store, past every endpoint. */
+  const stored = async (container: string, query: string) => {
+    const { cosmosEndpoint } = JSON.parse(/^WINBACK_READY (.+)$/m.exec(host.output())![1]!) as { cosmosEndpoint: string };
+    const cosmos = new CosmosClient(localCosmosClientOptions(cosmosEndpoint, emulatorKey));
+    try {
+      return (await cosmos.database('winback').container(container).items.query<{ customerId: string; journeyId?: string }>(query).fetchAll()).resources;
+    } finally {
+      cosmos.dispose();
+    }
+  };
   const link = (customerId: string, body: unknown) => host.call(`/api/customers/${encodeURIComponent(customerId)}/links`, { method: 'POST', json: body });
 
   it('a win-back enrollment on the card exits when the linked Shopify account orders; the account\'s own enrollment moves along', async () => {
@@ -82,6 +92,9 @@ describe('journeys follow identity links', { timeout: 120_000 }, () => {
     expect(merged.find((e) => e.journeyId === 'hold')!.history.at(-1)).toMatchObject({ event: 'merged', reason: `customer ${shopifyAccount} merged into ${card}` });
     expect((await journeys(shopifyAccount)).map((e) => e.journeyId).sort()).toEqual(['hold', 'winback-default']);
     expect((await messages(card)).map((m) => m.messageId).sort()).toEqual(cardMessages.map((m) => m.messageId).sort());
+    // The KPI outcome of the moved enrollment names the survivor now (its erasure must find it).
+    const outcomes = await stored('kpis', "SELECT c.customerId, c.journeyId FROM c WHERE c.kind = 'outcome'");
+    expect(outcomes.filter((o) => o.journeyId === 'hold')).toEqual([{ customerId: card, journeyId: 'hold' }]);
 
     // A new order on the Shopify account, through the signed webhook, lands on the card and converts it.
     await clockTo('2026-11-03T10:00:00.000Z');
@@ -118,18 +131,12 @@ describe('journeys follow identity links', { timeout: 120_000 }, () => {
       expect(await messages(id)).toEqual([]);
     }
     // Straight from the store: nothing left under any of the three ids.
-    const { cosmosEndpoint } = JSON.parse(/^WINBACK_READY (.+)$/m.exec(host.output())![1]!) as { cosmosEndpoint: string };
-    const cosmos = new CosmosClient(localCosmosClientOptions(cosmosEndpoint, emulatorKey));
-    const db = cosmos.database('winback');
-    const left = async (container: string) =>
-      (await db.container(container).items.query<{ customerId: string }>('SELECT c.customerId FROM c').fetchAll()).resources.map((d) => d.customerId);
-    const enrollments = await left('enrollments');
-    const stored = await left('messages');
-    const outcomes = (await db.container('kpis').items.query<{ customerId: string }>("SELECT c.customerId FROM c WHERE c.kind = 'outcome'").fetchAll()).resources.map((d) => d.customerId);
-    cosmos.dispose();
-    for (const id of [...enrollments, ...stored, ...outcomes]) expect([card, shopifyAccount]).not.toContain(id);
+    const enrollments = (await stored('enrollments', 'SELECT c.customerId FROM c')).map((d) => d.customerId);
+    const kept = (await stored('messages', 'SELECT c.customerId FROM c')).map((d) => d.customerId);
+    const outcomes = (await stored('kpis', "SELECT c.customerId FROM c WHERE c.kind = 'outcome'")).map((d) => d.customerId);
+    for (const id of [...enrollments, ...kept, ...outcomes]) expect([card, shopifyAccount]).not.toContain(id);
     expect(enrollments.some((id) => id.startsWith('email:'))).toBe(false);
-    expect(stored.some((id) => id.startsWith('email:'))).toBe(false);
+    expect(kept.some((id) => id.startsWith('email:'))).toBe(false);
     // The other customers' enrollments are untouched.
     expect(enrollments).toEqual(expect.arrayContaining(['LJ-A', 'LJ-B']));
   });
