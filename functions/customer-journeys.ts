@@ -3,14 +3,18 @@ import { jsonResponse } from '../shared/http/problem.js';
 import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { enrollmentView } from '../shared/journeys/api.js';
+import { survivorHeaders } from '../shared/links/http.js';
 import { services } from '../shared/services.js';
 
 /** GET /api/customers/{customerId}/journeys — every enrollment: journey, version, arm, status and the reasons. */
 export const customerJourneys = httpHandler(async (request) => {
   const params = validateParams(CustomerRouteParams, request.params);
   if (!params.ok) return params.failure;
-  const items = await services().enrollments.forCustomer(params.value.customerId);
-  return jsonResponse(200, { items: items.map(enrollmentView) });
+  const { enrollments, links } = services();
+  // A merged-away id answers with the survivor's, where its enrollments moved.
+  const current = await links.resolver.current(params.value.customerId);
+  const items = await enrollments.forCustomer(current.customerId);
+  return jsonResponse(200, { items: items.map(enrollmentView) }, survivorHeaders(current, '/journeys'));
 });
 
 httpFunction('customer-journeys', {

@@ -3,14 +3,18 @@ import { jsonResponse } from '../shared/http/problem.js';
 import { httpFunction } from '../shared/http/openapi.js';
 import { httpHandler, validateParams } from '../shared/http/request.js';
 import { messageView } from '../shared/messages/message.js';
+import { survivorHeaders } from '../shared/links/http.js';
 import { services } from '../shared/services.js';
 
 /** GET /api/customers/{customerId}/messages — every message: channel, template, status (and why), coupon. */
 export const customerMessages = httpHandler(async (request) => {
   const params = validateParams(CustomerRouteParams, request.params);
   if (!params.ok) return params.failure;
-  const items = await services().messages.listForCustomer(params.value.customerId);
-  return jsonResponse(200, { items: items.map(messageView) });
+  const { messages, links } = services();
+  // A merged-away id answers with the survivor's, where its messages moved.
+  const current = await links.resolver.current(params.value.customerId);
+  const items = await messages.listForCustomer(current.customerId);
+  return jsonResponse(200, { items: items.map(messageView) }, survivorHeaders(current, '/messages'));
 });
 
 httpFunction('customer-messages', {

@@ -15,6 +15,8 @@ import { containers, queues } from './resources.js';
 import { runtime, type Runtime } from './runtime.js';
 import { CosmosOrderLookup } from './webhooks/orders.js';
 import { purchaseRecordedMessage } from './journeys/events.js';
+import { enrollmentParticipant } from './journeys/merge.js';
+import { messageParticipant } from './messages/merge.js';
 import { EnrollmentStore, JourneyStore } from './journeys/store.js';
 import { ContactLedgerStore, MessageStore, SuppressionStore, type MessagesDoc } from './messages/store.js';
 import { CosmosDocumentStore, type Doc } from './storage/documents.js';
@@ -48,13 +50,6 @@ export interface Services {
   /** Ports of the delivery-events consumer (provider reports → message status, suppression, engagement). */
   deliveryEvents: DeliveryEventDeps;
 }
-
-/**
- * Data owners beyond winback's own (purchases, idempotency records, coupons, profile and scores) that must
- * follow a customer into a merge: each adds its `MergeParticipant` here. They run after coupons and before
- * the absorbed profile is deleted.
- */
-const otherMergeParticipants: MergeParticipant[] = [];
 
 let cached: { runtime: Runtime; services: Services } | undefined;
 
@@ -93,6 +88,16 @@ export function services(): Services {
     (id) => resolver.survivorOf(id),
     (purchase) => rt.bus.send(queues.customerEvents.name, purchaseRecordedMessage(purchase)),
   );
+  /**
+   * Data owners beyond winback's own (purchases, idempotency records, coupons, profile and scores) that must
+   * follow a customer into a merge. They run after coupons and before the absorbed profile is deleted;
+   * enrollments also answer whether a merge would run two enrollments of one journey at once.
+   */
+  const otherMergeParticipants: MergeParticipant[] = [
+    enrollmentParticipant(enrollments),
+    messageParticipant(messageDocs),
+    { name: 'kpis', merge: async (from, into, now) => void (await kpis.reassignCustomer(from, into, now)) },
+  ];
   const merger = new Merger(
     linkRepository,
     builtinParticipants({ purchases, idempotency, coupons: couponRepository, customers, others: otherMergeParticipants }),

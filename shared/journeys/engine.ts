@@ -48,6 +48,8 @@ export interface JourneyDeps {
     redeemedForRequest(requestId: string): Promise<boolean>;
   };
   dormancy: { mark(customerId: string, action: 'flag' | 'close', journeyId: string, now: Date): Promise<void> };
+  /** The customer a merged-away id now belongs to (its enrollments moved there); undefined when not merged. */
+  survivorOf?(customerId: string): Promise<string | undefined>;
   bus: Pick<MessageBus, 'send'>;
   retailerTimeZone: string;
   log?: (line: string) => void;
@@ -198,7 +200,11 @@ export const pausedRecheckMs = 60 * 60 * 1000;
 export async function runStep(deps: JourneyDeps, message: StepMessage, now: Date): Promise<StepOutcome> {
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const found = await deps.enrollments.get(message.customerId, message.enrollmentId);
-    if (!found) return 'unknown_enrollment';
+    if (!found) {
+      // Scheduled before a merge moved the enrollment to the survivor: it carries on there.
+      const survivor = await deps.survivorOf?.(message.customerId);
+      return survivor === undefined || survivor === message.customerId ? 'unknown_enrollment' : runStep(deps, { ...message, customerId: survivor }, now);
+    }
     const enrollment = found.value;
     if (enrollment.status !== 'active') return 'ended';
     if (message.visit < enrollment.cursor.visit) {

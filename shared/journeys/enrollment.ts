@@ -63,6 +63,8 @@ export const Membership = z.object({
   current: z.object({ enrollmentId: z.string(), enteredAt: z.string(), version: z.number().int(), arm: z.string(), triggerKey: z.string() }).optional(),
   lastEnteredAt: z.string().optional(),
   entries: z.number().int().min(0),
+  /** Customers whose membership of this journey was folded into this one by a merge (makes the fold idempotent). */
+  mergedFrom: z.array(z.string()).optional(),
 });
 export type Membership = z.infer<typeof Membership>;
 

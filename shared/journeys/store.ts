@@ -207,6 +207,14 @@ export class EnrollmentStore {
     return etag === undefined ? this.docs.create(membership.customerId, membership) : this.docs.replace(membership.customerId, membership, etag);
   }
 
+  async documentsOf(customerId: string): Promise<EnrollmentsDoc[]> {
+    return this.docs.inPartition(customerId);
+  }
+
+  async delete(customerId: string, id: string): Promise<void> {
+    await this.docs.delete(customerId, id);
+  }
+
   async eraseCustomer(customerId: string): Promise<number> {
     const all = await this.docs.inPartition(customerId);
     for (const doc of all) await this.docs.delete(customerId, doc.id);

@@ -98,6 +98,24 @@ export class KpiStore {
    * counters do not change. Idempotent.
    */
   async eraseCustomer(customerId: string, anonymousId: string, now: Date): Promise<number> {
+    return this.rewriteOutcomes(customerId, now, (doc) => ({
+      ...doc,
+      customerId: anonymousId,
+      orders: Object.fromEntries(Object.entries(doc.orders).map(([orderId, order]) => [`erased-${createHash('sha256').update(orderId).digest('hex').slice(0, 24)}`, order])),
+    }));
+  }
+
+  /**
+   * A merge: the outcome documents of the absorbed customer's enrollments (keyed by enrollment, which keeps its
+   * id) name the survivor from now on, so the survivor's erasure finds them. Counters do not change: the
+   * enrollments and their contributions are the same. Idempotent.
+   */
+  async reassignCustomer(from: string, into: string, now: Date): Promise<number> {
+    return this.rewriteOutcomes(from, now, (doc) => ({ ...doc, customerId: into }));
+  }
+
+  /** Rewrites every outcome document naming the customer (ETag, re-read on a race); returns how many there were. */
+  private async rewriteOutcomes(customerId: string, now: Date, change: (doc: OutcomeDocument) => OutcomeDocument): Promise<number> {
     const found = await this.container.items
       .query<{ id: string; journeyId: string }>({
         query: "SELECT c.id, c.journeyId FROM c WHERE c.kind = 'outcome' AND c.customerId = @customerId",
@@ -110,8 +128,8 @@ export class KpiStore {
         const read = await this.container.item(id, journeyId).read();
         if (read.statusCode === 404 || read.resource === undefined) break;
         const doc = OutcomeDocument.parse(read.resource);
-        const orders = Object.fromEntries(Object.entries(doc.orders).map(([orderId, order]) => [`erased-${createHash('sha256').update(orderId).digest('hex').slice(0, 24)}`, order]));
-        const next: OutcomeDocument = { ...doc, customerId: anonymousId, orders, updatedAt: now.toISOString() };
+        if (doc.customerId !== customerId) break;
+        const next: OutcomeDocument = { ...change(doc), updatedAt: now.toISOString() };
         try {
           await this.container.item(id, journeyId).replace(next, { accessCondition: { type: 'IfMatch', condition: read.etag } });
           break;

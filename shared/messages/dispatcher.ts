@@ -34,6 +34,8 @@ export interface DispatchDeps {
   adapters: ReadonlyMap<MessageChannel, ChannelAdapter>;
   bus: Pick<MessageBus, 'send'>;
   retailerTimeZone: string;
+  /** The customer a merged-away id now belongs to (its enrollments and messages moved there). */
+  survivorOf?(customerId: string): Promise<string | undefined>;
   random?: () => number;
   log?: (line: string) => void;
 }
@@ -86,8 +88,17 @@ export async function dispatch(deps: DispatchDeps, request: OutboundRequest, now
     const skip = async (reason: string, change: Partial<MessageRecord> = {}): Promise<DispatchOutcome | undefined> =>
       (await write(change, 'skipped', reason)) === 'ok' ? { status: 'skipped', reason } : undefined;
 
+    // Queued before a merge moved the customer's enrollments and messages: the message belongs to the survivor.
+    const followMerge = async (): Promise<DispatchOutcome | undefined> => {
+      const survivor = await deps.survivorOf?.(request.customerId);
+      if (survivor === undefined || survivor === request.customerId) return undefined;
+      if (record.history.length === 1) await deps.messages.delete(request.customerId, request.messageId);
+      return dispatch(deps, { ...request, customerId: survivor }, now);
+    };
     if (request.enrollmentId !== undefined) {
       const enrollment = await deps.enrollments.get(request.customerId, request.enrollmentId);
+      const followed = enrollment ? undefined : await followMerge();
+      if (followed) return followed;
       // A converted or exited enrollment sends nothing more; a completed one still sends its last step's message.
       if (!enrollment || (enrollment.value.status !== 'active' && enrollment.value.status !== 'completed')) {
         const outcome = await skip(`enrollment_${enrollment?.value.status ?? 'gone'}`);
@@ -97,6 +108,8 @@ export async function dispatch(deps: DispatchDeps, request: OutboundRequest, now
     }
     const customer = (await deps.customers.get(request.customerId))?.customer;
     if (!customer) {
+      const followed = await followMerge();
+      if (followed) return followed;
       const outcome = await skip('unknown_customer');
       if (outcome) return outcome;
       continue;

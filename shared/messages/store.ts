@@ -64,6 +64,11 @@ export class MessageStore {
     throw contention(`message ${messageId}`);
   }
 
+  /** Removes a record this process just made under an id that turned out to be merged away. */
+  async delete(customerId: string, messageId: string): Promise<void> {
+    await this.docs.delete(customerId, messageId);
+  }
+
   /** Erasure: every message, the suppression list and the contact ledger of the customer. */
   async eraseCustomer(customerId: string): Promise<number> {
     const all = await this.docs.inPartition(customerId);

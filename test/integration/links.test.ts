@@ -5,23 +5,10 @@ import { CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorKey, localCosmosClientOptions } from '../../local/cosmos/client-options.js';
 import { sharedKit, startHost, waitIdle, type RunningHost } from '../helpers/local-host.js';
+import { expectJson as json, shopifyAccount, shopifyOrder, shopifyOrderId, shopifySecret, shopifyWebhooks } from '../helpers/shopify.js';
 
-const shopifySecret = 'shopify-test-secret-123';
 const shopwareSecret = 'shopware-test-secret';
-const shopifyFixture = readFileSync(path.join(sharedKit, 'webhooks/shopify/orders-create-test-notification.json'), 'utf8');
 const shopwareFixture = readFileSync(path.join(sharedKit, 'webhooks/shopware/checkout-order-placed.constructed.json'), 'utf8');
-const shopifyAccount = '115310627314723954';
-const shopifyOrderId = '820982911946154508';
-
-/** The real notification as a live order (not a test, not cancelled); ids edited in the text so they stay exact. */
-function shopifyOrder(options: { orderId?: string; guest?: boolean; createdAt?: string } = {}): string {
-  let text = shopifyFixture.replace('"test":true', '"test":false').replace(/"cancelled_at":"[^"]*"/, '"cancelled_at":null');
-  if (options.orderId !== undefined) text = text.replaceAll(shopifyOrderId, options.orderId);
-  if (options.createdAt !== undefined) text = text.replace('"created_at":"2024-06-26T12:33:21-04:00"', `"created_at":"${options.createdAt}"`);
-  // A guest checkout: no customer object, the order's e-mail (jon@example.com) is all there is.
-  if (options.guest) text = text.replace(/"customer":\{.*?\}\},"discount_applications"/, '"customer":null,"discount_applications"');
-  return text;
-}
 
 /** The first `count` customers of the CDNOW sample (`master_id sample_id YYYYMMDD n_cds dollars`), 1997 → 2025. */
 function cdnowPeople(count: number) {
@@ -46,38 +33,20 @@ type Problem = { status: number; reason?: string; errors?: { pointer: string; me
 // The first test ingests 1,000 purchases and runs a segmentation; on a busy 2-core machine that takes a while.
 describe('identity links over HTTP', { timeout: 120_000 }, () => {
   let host: RunningHost;
+  let shopify: ReturnType<typeof shopifyWebhooks>;
 
   beforeAll(async () => {
     host = await startHost({
       args: ['--virtual-clock', '2026-11-02T12:00:00Z', '--quiet'],
       env: { SHOPIFY_WEBHOOK_SECRET: shopifySecret, SHOPWARE_WEBHOOK_SECRET: shopwareSecret, SEGMENTS_SCHEDULE: '0 0 2 * * *' },
     });
+    shopify = shopifyWebhooks(host, 'links');
   }, 90_000);
   afterAll(async () => {
     await host?.stop();
     host?.cleanup();
   });
 
-  const json = async <T>(response: Response, status: number): Promise<T> => {
-    const text = await response.text();
-    expect(response.status, text).toBe(status);
-    return (text === '' ? undefined : JSON.parse(text)) as T;
-  };
-  let delivery = 0;
-  const shopify = async (body: string, topic = 'orders/create') => {
-    const response = await host.call('/api/webhooks/shopify', {
-      method: 'POST',
-      body,
-      key: null,
-      headers: {
-        'content-type': 'application/json',
-        'x-shopify-topic': topic,
-        'x-shopify-webhook-id': `links-${++delivery}`,
-        'x-shopify-hmac-sha256': createHmac('sha256', shopifySecret).update(body).digest('base64'),
-      },
-    });
-    return json<{ status: string; purchase?: string }>(response, 200);
-  };
   const shopware = async (body: string) => {
     const response = await host.call('/api/webhooks/shopware', {
       method: 'POST',
