@@ -278,6 +278,8 @@ function timeSeries(daily, field) {
           { label: '', stroke: 'rgba(31,111,235,0.35)', dash: [4, 4], value: (u, v) => (v === null ? '–' : fmt(v)) },
         ],
         bands: [{ series: [4, 3], fill: 'rgba(31,111,235,0.10)' }],
+        // A single entry day would otherwise stretch the axis over years.
+        scales: { x: { time: true, range: (u, min, max) => (min === max ? [min - 3 * 86400, max + 3 * 86400] : [min, max]) } },
         axes: [{}, { values: (u, ticks) => ticks.map(fmt), size: 70 }],
       },
       [xs, control, treat, lo, hi],

@@ -19,7 +19,7 @@ function seededPurchases() {
       return {
         orderId: `cdnow-${index}`, source: 'cdnow', customerId: customerId!,
         occurredAt: `${date!.slice(0, 4)}-${date!.slice(4, 6)}-${date!.slice(6, 8)}T12:00:00Z`,
-        total: Number(dollars), currency: 'USD',
+        total: Number(dollars), currency: 'EUR',
       };
     });
 }
@@ -41,22 +41,46 @@ describe('the dashboard in a real browser', () => {
       const response = await host.call('/api/purchases', { method: 'POST', json: { purchases: purchases.slice(i, i + 500) } });
       expect(response.status).toBe(200);
     }
-    for (const id of ['00001', '00002', '00003', '00004', '00005', '00006', '00007', '00008']) {
-      const consents = { email: { granted: true, at: '2026-01-01T00:00:00Z', source: 'pos-signup' } };
-      const response = await host.call(`/api/customers/${id}`, { method: 'PUT', json: { firstName: `Kim ${id}`, lastName: 'Nowak', consents } });
-      expect(response.status).toBe(201);
-    }
-    // The shipped win-back journey ships paused; a retailer resumes it, and the night's run enrolls the at-risk.
-    const resumed = await host.call('/api/journeys/winback-default/resume', { method: 'POST' });
-    expect(resumed.status, await resumed.clone().text()).toBe(200);
     const run = await host.call('/admin/functions/segments-compute', { method: 'POST', json: { input: JSON.stringify({ asOf: '1998-06-30' }) } });
     expect(run.status).toBe(202);
+    await waitIdle(host);
+    // A marketer's morning: the can't-lose customers get profiles with e-mail consent, the shipped win-back
+    // journey is resumed and they are enrolled; a few come back, some with their coupon.
+    const cantLose = await api<{ items: { customerId: string }[] }>('/api/segments/cant_lose/customers?limit=60');
+    expect(cantLose.items.length).toBeGreaterThan(20);
+    for (const [i, { customerId }] of cantLose.items.entries()) {
+      const consents = { email: { granted: true, at: '1998-01-01T00:00:00Z', source: 'pos-signup' } };
+      const profile = { firstName: `Kim ${customerId}`, email: `c${customerId}@example.com`, locale: i % 2 ? 'de-DE' : 'en-GB', timeZone: 'Europe/Berlin', consents };
+      expect((await host.call(`/api/customers/${customerId}`, { method: 'PUT', json: profile })).status).toBe(201);
+    }
+    const resumed = await host.call('/api/journeys/winback-default/resume', { method: 'POST' });
+    expect(resumed.status, await resumed.clone().text()).toBe(200);
+    const enrolled = await host.call('/api/journeys/winback-default/enrollments', { method: 'POST', json: { segment: 'cant_lose' } });
+    expect(enrolled.status, await enrolled.clone().text()).toBe(202);
     await waitIdle(host);
     // Past the quiet hours (until 08:00 in the customers' zone), so deferred sends go out.
     await host.call('/admin/local/clock', { method: 'POST', json: { advanceMs: 4 * 60 * 60 * 1000 } });
     await waitIdle(host);
-    const issued = await host.call('/api/coupons', { method: 'POST', json: { customerId: '00001', offerId: 'winback-default', requestId: 'dash-1' } });
-    expect(issued.status, await issued.clone().text()).toBe(201);
+    const at = new Date(Date.parse(now) + 3 * 60 * 60 * 1000).toISOString();
+    for (const [i, { customerId }] of cantLose.items.slice(0, 15).entries()) {
+      const coupons = await api<{ coupons: { code: string }[] }>(`/api/customers/${customerId}/coupons`);
+      const code = i % 3 === 0 ? coupons.coupons[0]?.code : undefined;
+      if (code) {
+        const redeemed = await host.call('/api/redemptions', {
+          method: 'POST',
+          json: { code, orderId: `back-${customerId}`, source: 'pos', basketTotal: 60, currency: 'EUR', storeId: 'berlin-01' },
+          headers: { 'idempotency-key': `dash-${customerId}` },
+        });
+        expect(redeemed.status, await redeemed.clone().text()).toBe(201);
+      } else {
+        const bought = await host.call('/api/purchases', {
+          method: 'POST',
+          json: { orderId: `back-${customerId}`, source: 'pos', customerId, occurredAt: at, total: 42.5, currency: 'EUR' },
+        });
+        expect(bought.status, await bought.clone().text()).toBe(201);
+      }
+    }
+    await waitIdle(host);
     browser = await launchBrowser();
   }, 240_000);
 
@@ -106,7 +130,7 @@ describe('the dashboard in a real browser', () => {
     type Comparison = { arm: string; against: string; reactivation: { absolute: number }; revenuePerEnrolled: { absolute: number }; incrementalRevenue: { value: number } };
     const kpis = await api<{ currency: string; arms: Arm[]; comparisons: Comparison[] }>('/api/kpis?journeyId=winback-default');
     expect(kpis.arms.map((a) => a.arm)).toContain('control');
-    expect(kpis.arms.reduce((n, a) => n + Number(a['enrolled']), 0)).toBeGreaterThan(100);
+    expect(kpis.arms.reduce((n, a) => n + Number(a['enrolled']), 0)).toBeGreaterThan(20);
     const f = formatters('en');
     for (const arm of kpis.arms) {
       for (const metric of ['enrolled', 'messaged', 'couponsIssued', 'couponsRedeemed', 'reactivated']) {
