@@ -334,7 +334,7 @@ function histogram(field, buckets, format) {
     'table',
     { 'data-table': field },
     el('tbody', {}, buckets.map((b) =>
-      el('tr', {}, el('td', { class: 'text' }, b.label ?? `${format(b.from)} – ${format(b.to)}`),
+      el('tr', {}, el('td', { class: 'text' }, b.to === null ? `≥ ${format(b.from)}` : `${format(b.from)} – ${format(b.to)}`),
         el('td', {}, figure(`${field}.${b.from}`, b.count, f.integer)),
         el('td', { class: 'text' }, el('span', { class: 'bar', style: `width:${Math.round((160 * b.count) / max)}px` }))),
     )),
@@ -343,7 +343,7 @@ function histogram(field, buckets, format) {
 
 async function renderSegments(container) {
   fill(container, el('p', { class: 'muted' }, t('loading')));
-  const run = await api('segments');
+  const [run, distributions] = await Promise.all([api('segments'), api('segments/distributions')]);
   if (!run) {
     fill(container, el('p', { class: 'empty' }, t('noSegments')));
     return null;
@@ -369,9 +369,10 @@ async function renderSegments(container) {
       el('tbody', {}, movements.map(([from, to, n]) => el('tr', {},
         el('td', { class: 'text' }, from === 'none' ? t('none') : from), el('td', { class: 'text' }, to),
         el('td', {}, figure(`movements.${from}→${to}`, n, f.integer))))))),
-    run.distributions ? el('h3', {}, t('distributions')) : null,
-    run.distributions?.pAlive ? el('div', {}, el('div', { class: 'muted' }, t('pAliveDist')), histogram('pAlive', run.distributions.pAlive, (n) => f.percent(n, 0))) : null,
-    run.distributions?.clv12m ? el('div', {}, el('div', { class: 'muted' }, t('clvDist')), histogram('clv12m', run.distributions.clv12m, (n) => f.money(n, run.distributions.currency))) : null,
+    distributions ? el('h3', {}, t('distributions')) : null,
+    distributions ? el('div', { class: 'row' },
+      el('div', {}, el('div', { class: 'muted' }, t('pAliveDist')), histogram('pAlive', distributions.pAlive, (n) => f.percent(n, 0))),
+      el('div', {}, el('div', { class: 'muted' }, t('clvDist')), histogram('clv12m', distributions.clv12m, (n) => f.money(n, distributions.currency)))) : null,
   );
   return run;
 }

@@ -37,8 +37,32 @@ var cosmosContainers = [
     name: 'customers'
     partitionKey: '/id'
     defaultTtl: null
-    // analytics: ~30 score fields rewritten by every segmentation run; queries use the top-level segment.
-    excludedPaths: ['/address/*', '/analytics/*']
+    // analytics: ~30 score fields rewritten by segmentation runs; only the three the dashboard sorts and
+    // buckets on (GET /api/segments/{segment}/customers, /api/segments/distributions) stay indexed.
+    excludedPaths: [
+      '/address/*'
+      '/analytics/runId/?'
+      '/analytics/asOf/?'
+      '/analytics/computedAt/?'
+      '/analytics/segmentFrom/?'
+      '/analytics/timeUnit/?'
+      '/analytics/firstPurchaseDay/?'
+      '/analytics/purchaseDays/?'
+      '/analytics/x/?'
+      '/analytics/txDays/?'
+      '/analytics/TDays/?'
+      '/analytics/daysSinceLastPurchase/?'
+      '/analytics/totalSpendMinor/?'
+      '/analytics/repeatAovMinor/?'
+      '/analytics/typicalIntervalDays/?'
+      '/analytics/couponUsageRate/?'
+      '/analytics/topCategory/?'
+      '/analytics/currency/?'
+      '/analytics/rfm/*'
+      '/analytics/expectedPurchases90d/?'
+      '/analytics/expectedAovMinor/?'
+      '/analytics/churnRisk/*'
+    ]
   }
   {
     name: 'idempotency'

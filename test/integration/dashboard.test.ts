@@ -114,6 +114,15 @@ describe('the dashboard in a real browser', () => {
       expect(await page.locator(`[data-field="movements.${key}"]`).getAttribute('data-value')).toBe(String(count));
       expect(to).toBeDefined();
     }
+    // Churn risk and value: every scored customer in exactly one bucket of each, as the API counts them.
+    const distributions = await api<{ pAlive: { from: number; count: number }[]; clv12m: { from: number; count: number }[] }>('/api/segments/distributions');
+    const scored = Object.values(run.segments).reduce((a, b) => a + b, 0);
+    for (const field of ['pAlive', 'clv12m'] as const) {
+      expect(distributions[field].reduce((n, b) => n + b.count, 0)).toBe(scored);
+      for (const bucket of distributions[field]) {
+        expect(await page.locator(`[data-field="${field}.${bucket.from}"]`).getAttribute('data-value')).toBe(String(bucket.count));
+      }
+    }
     // The key left the address bar.
     expect(page.url()).not.toContain('code=');
     expect(problems).toEqual([]);

@@ -250,7 +250,7 @@ describe('segmentation runs on the local host (CDNOW)', () => {
       do {
         const page: RunPage = await json<RunPage>(await host.call(`/api/segments/runs?limit=2${token ? `&continuationToken=${token}` : ''}`));
         expect(page.runs.length).toBeLessThanOrEqual(2);
-        if (token !== null) expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+        if (token !== null) expect(token).toMatch(/^[A-Za-z0-9_.-]+$/);
         ids.push(...page.runs.map((r) => r.runId));
         token = page.continuationToken;
       } while (token !== null);
