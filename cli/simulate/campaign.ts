@@ -37,11 +37,12 @@ export const KpiComparison = z.looseObject({
   against: z.string(),
   reactivation: z.looseObject({ absolute: z.number(), relative: z.number().nullish(), ci95: Interval, pValue: z.number().nullish(), method: z.string() }),
   revenuePerEnrolled: z.looseObject({ absolute: z.number(), ci95: Interval, method: z.string() }).optional(),
+  incrementalRevenue: z.looseObject({ value: z.number(), ci95: Interval }).optional(),
 });
 export type KpiComparison = z.infer<typeof KpiComparison>;
 
 export const KpiReport = z.looseObject({
-  attributionDays: z.number().int().positive(),
+  attributionDays: z.number().int().positive().nullable(),
   asOf: z.string(),
   currency: z.string().nullish(),
   arms: z.array(z.looseObject({ arm: z.string(), enrolled: z.number(), messaged: z.unknown().optional(), reactivated: z.number().optional(), reactivationRate: z.number().nullish(), couponsIssued: z.number().optional(), couponsRedeemed: z.number().optional() })),
@@ -101,6 +102,12 @@ export class CampaignApi {
 
   async enrollments(customerId: string): Promise<CustomerEnrollment[]> {
     return (await this.read(`/api/customers/${encodeURIComponent(customerId)}/journeys`, z.object({ items: z.array(CustomerEnrollment) }))).items;
+  }
+
+  /** Shipped journeys start paused; the simulation is the marketer who switches the win-back on. */
+  async resume(): Promise<void> {
+    const response = await this.client.expect<{ status?: string }>([200], 'POST', `/api/journeys/${journeyId}/resume`);
+    if (response.body.status !== 'active') throw new ShapeError(`POST /api/journeys/${journeyId}/resume answered status ${String(response.body.status)}, not active`);
   }
 
   async kpis(): Promise<KpiReport> {

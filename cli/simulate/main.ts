@@ -122,6 +122,7 @@ function report(result: SimulateResult): string[] {
       );
     }
   }
+  lines.push('', `Dashboard: ${result.dashboardUrl}`);
   if (result.failures.length > 0) lines.push('', 'Requests the host refused unexpectedly:', ...result.failures.map((f) => `  ${f}`));
   return lines;
 }

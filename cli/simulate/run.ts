@@ -44,6 +44,8 @@ export interface SimulateResult {
   trueCouponEffect: number;
   journeys: { journeyId: string; arms: [string, string]; estimate: number; ci95: [number, number]; injected: number; covered: boolean }[];
   seconds: number;
+  /** The host's dashboard, its key in the query (a host this command started is gone after the run unless --keep). */
+  dashboardUrl: string;
   kpis?: KpiReport;
   figures: Record<string, number | string>;
   requests: Record<string, number>;
@@ -114,11 +116,13 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
   let client: HostClient;
   let blob: BlobServiceClient | undefined;
   let shopifySecret = options.shopifySecret;
+  let functionKey = options.key;
   if (options.url) {
     client = new HostClient({ url: options.url, key: options.key, log: (l) => progress.log(l) });
   } else {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'winback-simulate-'));
     const key = randomBytes(18).toString('base64url');
+    functionKey = key;
     shopifySecret = randomBytes(24).toString('base64url');
     progress.log(`starting a local host on a virtual clock at ${options.start.toISOString()} (data in ${dataDir})`);
     spawned = await spawnLocalHost({
@@ -139,6 +143,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
 
     const campaign = options.journeys ? new CampaignApi(client) : undefined;
     await campaign?.preflight(customers[0]!.id);
+    await campaign?.resume();
     const definition = campaign ? await campaign.definition() : { attributionDays: responseConfig.attributionDays, segments: [] };
     const attributionDays = definition.attributionDays;
     responseConfig.attributionDays = attributionDays;
@@ -310,6 +315,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
       trueCouponEffect: options.couponEffect,
       journeys: checks,
       seconds: (Date.now() - started) / 1000,
+      dashboardUrl: `${client.url}/api/dashboard${functionKey ? `?code=${encodeURIComponent(functionKey)}` : ''}`,
       ...(kpis ? { kpis } : {}),
       figures,
       requests: counts,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimulateResult } from '../../cli/simulate/run.js';
 import { isHistory, purchaseRequests, type TrafficConfig } from '../../cli/simulate/traffic.js';
 import { dayMs, defaultRetailer, generateCustomers } from '../../sim/retailer.js';
 import { naturalTimeline } from '../../sim/timeline.js';
@@ -23,6 +24,10 @@ const secret = 'simulate-test-secret';
 const N = 220;
 const D = 6;
 const H = 120;
+// The full loop: sized to stay within a few minutes on the shared 2-core machine (see README, Simulation).
+const loopCustomers = 300;
+const loopDays = 30;
+const loopHistoryDays = 300;
 
 describe('npm run simulate against the local host', () => {
   let host: RunningHost;
@@ -34,13 +39,28 @@ describe('npm run simulate against the local host', () => {
     host?.cleanup();
   });
 
-  it('fails clearly, naming the missing routes, when the host has no journeys or KPIs', async () => {
-    const run = await runSimulate(['--url', host.url, '--key', host.functionKey, '--customers', '10', '--days', '1', '--start', start]);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('lacks GET /api/journeys/winback-default (journeys, issue #8)');
-    expect(run.stderr).toContain('GET /api/kpis?journeyId=winback-default (KPIs, issue #10)');
-    expect(run.stderr).toContain('--no-journeys');
-  }, 60_000);
+  it('the whole loop: journeys enroll at-risk customers, they respond, and each 95 % interval contains the injected effect', async () => {
+    // Its own host (the command starts one): the virtual clock must not be past the start.
+    const run = await runSimulate(['--customers', String(loopCustomers), '--days', String(loopDays), '--history-days', String(loopHistoryDays), '--seed', '42', '--effect', '0.04', '--json']);
+    expect(run.code, run.stdout + run.stderr.slice(-4000)).toBe(0);
+    const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Pick<SimulateResult, 'customers' | 'days' | 'seed' | 'trueEffect' | 'trueCouponEffect' | 'journeys' | 'seconds' | 'requests'>;
+    expect(result).toMatchObject({ customers: loopCustomers, days: loopDays, seed: 42, trueEffect: 0.04, trueCouponEffect: 0.02 });
+    expect(result.seconds).toBeGreaterThan(0);
+    expect(result.journeys.map((j) => [j.journeyId, ...j.arms])).toEqual([['winback-default', 'message_coupon', 'control']]);
+    for (const j of result.journeys) {
+      expect(j.ci95[0]).toBeLessThanOrEqual(j.estimate);
+      expect(j.estimate).toBeLessThanOrEqual(j.ci95[1]);
+      // Messaged customers were given the effect: the truth compared is positive, and the interval holds it.
+      expect(j.injected).toBeGreaterThan(0);
+      expect(j.covered, JSON.stringify(j)).toBe(true);
+      expect(j.ci95[0] <= j.injected && j.injected <= j.ci95[1]).toBe(true);
+    }
+    // Customers answered through the API: induced purchases were sent, some with the coupon from their message.
+    expect(result.requests['induced']).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(/KPIs for winback-default/);
+    expect(run.stdout).toMatch(/message_coupon vs control: .* covered/);
+    expect(run.stdout).toMatch(/Dashboard: http:\/\/[^ ]+\/api\/dashboard\?code=\S+/);
+  }, 900_000);
 
   it('--no-journeys: loads the history, runs the days with nightly segmentation, and every purchase, webhook, refund and repeat lands once', async () => {
     const run = await runSimulate([
