@@ -4,7 +4,8 @@ import { RevokeRequest } from '../shared/coupons/revocation.js';
 import { revokeCoupon } from '../shared/coupons/service.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { httpFunction } from '../shared/http/openapi.js';
-import { httpHandler, readJson, validateParams } from '../shared/http/request.js';
+import { correlationId, httpHandler, readJson, validateParams } from '../shared/http/request.js';
+import { logger } from '../shared/log.js';
 import { services } from '../shared/services.js';
 
 /**
@@ -26,7 +27,13 @@ export const couponRevoke = httpHandler(async (request, context) => {
     case 'malformed':
       return { kind: 'rejected', status: 422, title: 'Malformed coupon code', detail: outcome.detail, reason: 'malformed_code' };
     case 'revoked':
-      if (!outcome.replayed) context.log(`coupon ${outcome.coupon.code} revoked: ${body.value.reason}`);
+      if (!outcome.replayed) {
+        logger(context, { correlationId: correlationId(request, context) }).info('coupon.revoked', {
+          code: outcome.coupon.code,
+          customerId: outcome.coupon.customerId,
+          detail: `coupon ${outcome.coupon.code} revoked: ${body.value.reason}`,
+        });
+      }
       return jsonResponse(200, couponView(outcome.coupon, now), outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
     default: {
       const exhaustive: never = outcome;

@@ -4,7 +4,8 @@ import { issueCoupon } from '../shared/coupons/service.js';
 import { asFailure, issuedView } from '../shared/coupons/views.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { httpFunction } from '../shared/http/openapi.js';
-import { httpHandler, readJson } from '../shared/http/request.js';
+import { correlationId, httpHandler, readJson } from '../shared/http/request.js';
+import { logger } from '../shared/log.js';
 import { services } from '../shared/services.js';
 
 /** POST /api/coupons — issue one now (service desk, tests, demos); same rules and requestId idempotency as the queue. */
@@ -13,7 +14,8 @@ export const couponsCreate = httpHandler(async (request, context) => {
   if (!body.ok) return body.failure;
   const { runtime, coupons } = services();
   const now = runtime.clock.now();
-  const outcome = await issueCoupon({ ...coupons, log: (line) => context.warn(line) }, body.value, now);
+  const log = logger(context, { correlationId: correlationId(request, context), customerId: body.value.customerId, offerId: body.value.offerId, requestId: body.value.requestId });
+  const outcome = await issueCoupon({ ...coupons, log: (line) => log.warn('coupon.warning', { detail: line }) }, body.value, now);
   switch (outcome.kind) {
     case 'issued':
       return jsonResponse(201, issuedView(outcome.coupon, now), { location: `/api/customers/${encodeURIComponent(outcome.coupon.customerId)}/coupons` });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { EventGridEvent } from '../shared/channels/delivery-events.js';
 import { applyDeliveryEvent } from '../shared/channels/delivery-service.js';
 import { decodeQueueMessage } from '../shared/messaging/decode.js';
+import { logger, messageCorrelationId } from '../shared/log.js';
 import { queues, serviceBusConnectionName } from '../shared/resources.js';
 import { services } from '../shared/services.js';
 
@@ -17,9 +18,11 @@ const Body = z.union([EventGridEvent, z.array(EventGridEvent).min(1).max(100)]);
 export async function deliveryEvents(message: unknown, context: InvocationContext): Promise<void> {
   const body = decodeQueueMessage(Body, message, 'delivery event');
   const { runtime, deliveryEvents: deps } = services();
+  const log = logger(context, { correlationId: messageCorrelationId(context) });
   for (const event of Array.isArray(body) ? body : [body]) {
     const outcome = await applyDeliveryEvent(deps, event, runtime.clock.now());
-    context.log(`delivery event ${event.id} (${event.eventType.replace('Microsoft.Communication.', '')}): ${outcome}`);
+    const eventType = event.eventType.replace('Microsoft.Communication.', '');
+    log.info('delivery.event_applied', { eventId: event.id, eventType, outcome, detail: `delivery event ${event.id} (${eventType}): ${outcome}` });
   }
 }
 

@@ -2,6 +2,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { DayClock, formatDay } from '../shared/analytics/days.js';
 import { buildDaily, dailyCsv, type DailySeries } from '../shared/kpis/daily.js';
 import { KpiQuery } from '../shared/kpis/report.js';
+import { logger } from '../shared/log.js';
 import { services } from '../shared/services.js';
 
 /** Daily: every journey's KPI time series as one CSV, `kpis/<date>.csv` in the snapshot container (Tableau, Power BI). */
@@ -17,7 +18,7 @@ export async function kpisExport(_timer: Timer, context: InvocationContext): Pro
   const date = formatDay(new DayClock(zone).dayOfMs(now.getTime()));
   const path = `kpis/${date}.csv`;
   await runtime.blobs.put(path, dailyCsv(date, series), 'text/csv; charset=utf-8');
-  context.log(`kpis-export: ${series.length} journeys → ${runtime.settings.snapshotContainer}/${path}`);
+  logger(context).info('kpis.exported', { journeys: series.length, path, detail: `kpis-export: ${series.length} journeys → ${runtime.settings.snapshotContainer}/${path}` });
 }
 
 app.timer('kpis-export', {

@@ -1,6 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { z } from 'zod';
 import { runtime } from '../shared/runtime.js';
+import { logger } from '../shared/log.js';
 import { startRun } from '../shared/segmentation/start.js';
 import { RunRequest } from '../shared/segmentation/api.js';
 import { segmentation, segmentationSettings } from '../shared/segmentation/services.js';
@@ -20,15 +21,16 @@ export async function segmentsCompute(timer: Timer, context: InvocationContext):
     trigger: onDemand ? 'on_demand' : 'schedule',
     ...Object.fromEntries(Object.entries(input.data).filter(([, v]) => v !== undefined)),
   });
+  const log = logger(context, { trigger: onDemand ? 'on_demand' : 'schedule' });
   switch (outcome.kind) {
     case 'started':
-      context.log(`segments: run ${outcome.run.runId} started (asOf ${outcome.run.asOf}, ${outcome.run.shards} shards, ${outcome.run.timeUnit})`);
+      log.info('segments.run_started', { runId: outcome.run.runId, detail: `segments: run ${outcome.run.runId} started (asOf ${outcome.run.asOf}, ${outcome.run.shards} shards, ${outcome.run.timeUnit})` });
       return;
     case 'resumed':
-      context.log(`segments: run ${outcome.run.runId} resumed; re-sent ${outcome.resent} shard messages`);
+      log.info('segments.run_resumed', { runId: outcome.run.runId, resent: outcome.resent, detail: `segments: run ${outcome.run.runId} resumed; re-sent ${outcome.resent} shard messages` });
       return;
     case 'already_completed':
-      context.log(`segments: run ${outcome.run.runId} already completed at ${outcome.run.completedAt}; nothing to do`);
+      log.info('segments.run_already_completed', { runId: outcome.run.runId, detail: `segments: run ${outcome.run.runId} already completed at ${outcome.run.completedAt}; nothing to do` });
       return;
     case 'invalid':
     case 'conflict':

@@ -1,4 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
+import { logger, messageCorrelationId } from '../shared/log.js';
 import { queues, serviceBusConnectionName } from '../shared/resources.js';
 import { handleShardMessage } from '../shared/segmentation/dispatch.js';
 import { ShardMessage } from '../shared/segmentation/plan.js';
@@ -9,14 +10,15 @@ import { segmentation } from '../shared/segmentation/services.js';
  * Service Bus redelivers it; every step is idempotent, so the redelivery redoes the shard safely.
  */
 export async function segmentsShard(message: unknown, context: InvocationContext): Promise<void> {
+  const correlationId = messageCorrelationId(context);
   const parsed = ShardMessage.safeParse(message);
   if (!parsed.success) {
     // Retrying cannot fix a malformed message; logging and completing it keeps the queue moving.
-    context.error(`segments-shard: malformed message: ${parsed.error.issues[0]?.message}`);
+    logger(context, { correlationId }).error('segments.shard_malformed', { detail: `segments-shard: malformed message: ${parsed.error.issues[0]?.message}` });
     return;
   }
   const deliveryCount = Number(context.triggerMetadata?.['deliveryCount'] ?? 1);
-  const { deps } = segmentation(context);
+  const { deps } = segmentation(context, { correlationId, runId: parsed.data.runId });
   await handleShardMessage(deps, parsed.data, Number.isFinite(deliveryCount) ? deliveryCount : 1);
 }
 

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { localeFromAcceptLanguage, unsubscribe, unsubscribePage } from '../shared/channels/unsubscribe.js';
 import { problemResponse } from '../shared/http/problem.js';
 import { httpFunction } from '../shared/http/openapi.js';
-import { httpHandler, validateQuery } from '../shared/http/request.js';
+import { correlationId, httpHandler, validateQuery } from '../shared/http/request.js';
+import { logger } from '../shared/log.js';
 import { services } from '../shared/services.js';
 
 /** Not strict: links pass through mail clients and trackers that append their own parameters. */
@@ -33,7 +34,12 @@ export const unsubscribeHandler = httpHandler(async (request, context) => {
     if (wantsPage(request)) return html(400, unsubscribePage(readerLocale, { ok: false }));
     return problemResponse({ status: 400, title: 'Invalid request', detail: message, errors: [{ pointer: '/query/token', message }] });
   }
-  context.log(`unsubscribe: ${outcome.channel} consent of ${outcome.customerId} ${outcome.change}`);
+  logger(context, { correlationId: correlationId(request, context) }).info('consent.unsubscribed', {
+    customerId: outcome.customerId,
+    channel: outcome.channel,
+    change: outcome.change,
+    detail: `unsubscribe: ${outcome.channel} consent ${outcome.change}`,
+  });
   return html(200, unsubscribePage(outcome.locale ?? readerLocale, { ok: true, channel: outcome.channel }));
 });
 

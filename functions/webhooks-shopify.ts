@@ -1,7 +1,8 @@
 import { sha256Hex } from '../shared/canonical.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { httpFunction } from '../shared/http/openapi.js';
-import { httpHandler, readRawBody } from '../shared/http/request.js';
+import { correlationId, httpHandler, readRawBody } from '../shared/http/request.js';
+import { logger } from '../shared/log.js';
 import { services } from '../shared/services.js';
 import { ingestOrder, ingestRefund, webhookResponse } from '../shared/webhooks/ingest.js';
 import { parseWebhookJson } from '../shared/webhooks/json.js';
@@ -18,9 +19,10 @@ import type { WebhookMapping } from '../shared/webhooks/common.js';
  */
 export const webhooksShopify = httpHandler(async (request, context) => {
   const { runtime, coupons, orders, links } = services();
+  const log = logger(context, { correlationId: correlationId(request, context), source: 'webhook-shopify' });
   const secret = runtime.settings.shopifySecret;
   if (secret === undefined) {
-    context.warn('SHOPIFY_WEBHOOK_SECRET is not set: webhook refused');
+    log.warn('webhook.not_configured', { detail: 'SHOPIFY_WEBHOOK_SECRET is not set: webhook refused' });
     return { kind: 'unavailable', detail: 'Shopify webhooks are not configured on this installation (SHOPIFY_WEBHOOK_SECRET)', retryAfterSeconds: 60 };
   }
   const raw = await readRawBody(request);
@@ -38,7 +40,7 @@ export const webhooksShopify = httpHandler(async (request, context) => {
   const deliveryId = request.headers.get('x-shopify-webhook-id')?.trim() || `body-${sha256Hex(raw.value.toString('base64'))}`;
   const shopDomain = request.headers.get('x-shopify-shop-domain')?.trim().slice(0, 128) || undefined;
   const now = runtime.clock.now();
-  const deps = { coupons: { ...coupons, bus: runtime.bus, log: (line: string) => context.warn(line) }, orders, links: links.resolver };
+  const deps = { coupons: { ...coupons, bus: runtime.bus, log: (line: string) => log.warn('coupon.warning', { detail: line }) }, orders, links: links.resolver };
 
   let mapping: WebhookMapping;
   switch (topic) {

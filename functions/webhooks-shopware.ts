@@ -1,7 +1,8 @@
 import { sha256Hex } from '../shared/canonical.js';
 import { jsonResponse } from '../shared/http/problem.js';
 import { httpFunction } from '../shared/http/openapi.js';
-import { httpHandler, readRawBody } from '../shared/http/request.js';
+import { correlationId, httpHandler, readRawBody } from '../shared/http/request.js';
+import { logger } from '../shared/log.js';
 import { services } from '../shared/services.js';
 import { ingestOrder, webhookResponse } from '../shared/webhooks/ingest.js';
 import { parseWebhookJson } from '../shared/webhooks/json.js';
@@ -15,9 +16,10 @@ import { verifyShopwareSignature } from '../shared/webhooks/signature.js';
  */
 export const webhooksShopware = httpHandler(async (request, context) => {
   const { runtime, coupons, orders, links } = services();
+  const log = logger(context, { correlationId: correlationId(request, context), source: 'webhook-shopware' });
   const secret = runtime.settings.shopwareSecret;
   if (secret === undefined) {
-    context.warn('SHOPWARE_WEBHOOK_SECRET is not set: webhook refused');
+    log.warn('webhook.not_configured', { detail: 'SHOPWARE_WEBHOOK_SECRET is not set: webhook refused' });
     return { kind: 'unavailable', detail: 'Shopware webhooks are not configured on this installation (SHOPWARE_WEBHOOK_SECRET)', retryAfterSeconds: 60 };
   }
   const raw = await readRawBody(request);
@@ -39,7 +41,7 @@ export const webhooksShopware = httpHandler(async (request, context) => {
       return jsonResponse(200, { status: 'ignored', reason: mapping.reason, detail: mapping.detail });
     case 'purchase': {
       const deliveryId = shopwareDedupeId(body) ?? `body-${sha256Hex(raw.value.toString('base64'))}`;
-      const deps = { coupons: { ...coupons, bus: runtime.bus, log: (line: string) => context.warn(line) }, orders, links: links.resolver };
+      const deps = { coupons: { ...coupons, bus: runtime.bus, log: (line: string) => log.warn('coupon.warning', { detail: line }) }, orders, links: links.resolver };
       const answer = await ingestOrder(deps, 'webhook-shopware', deliveryId, raw.value, mapping.purchase, mapping.discountCodes, runtime.clock.now(), mapping.identity);
       return webhookResponse(answer);
     }

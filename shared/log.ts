@@ -54,3 +54,14 @@ export function messageCorrelationId(context: { triggerMetadata?: Record<string,
   const value = context.triggerMetadata?.['correlationId'];
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
+
+/**
+ * A `(line) => void` callback for shared/ code that reports progress as text: each line becomes a
+ * structured line of `event` with the text as `detail`. Without an invocation (HTTP routes that read runs,
+ * tools) lines go to the console, as before.
+ */
+export function lineLog(context: LogContext | undefined, event: string, fields: LogFields = {}, level: 'info' | 'warn' | 'error' = 'info'): (line: string) => void {
+  if (!context) return (line) => (level === 'info' ? console.log(line) : console[level](line));
+  const log = logger(context, fields);
+  return (line) => log[level](event, { detail: line });
+}

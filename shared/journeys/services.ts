@@ -1,4 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
+import { lineLog, type LogFields } from '../log.js';
 import { issueCoupon } from '../coupons/service.js';
 import type { DispatchDeps } from '../messages/dispatcher.js';
 import { containers } from '../resources.js';
@@ -10,7 +11,7 @@ import type { EventDeps } from './events.js';
  * The ports of the journey and dispatcher use cases, on the stores the composition root (shared/services.ts)
  * built, logging to the invocation.
  */
-export function journeyDeps(context?: InvocationContext): EventDeps {
+export function journeyDeps(context?: InvocationContext, fields: LogFields = {}): EventDeps {
   const s = services();
   const rt = s.runtime;
   const facts = new CosmosPurchaseFacts(rt.container(containers.purchases.name));
@@ -26,11 +27,11 @@ export function journeyDeps(context?: InvocationContext): EventDeps {
     survivorOf: (customerId) => s.links.resolver.survivorOf(customerId),
     bus: rt.bus,
     retailerTimeZone: rt.settings.retailerTimeZone,
-    log: (line) => (context ? context.log(line) : console.log(line)),
+    log: lineLog(context, 'journeys.progress', fields),
   };
 }
 
-export function dispatchDeps(context?: InvocationContext): DispatchDeps {
+export function dispatchDeps(context?: InvocationContext, fields: LogFields = {}): DispatchDeps {
   const s = services();
   const rt = s.runtime;
   return {
@@ -42,7 +43,7 @@ export function dispatchDeps(context?: InvocationContext): DispatchDeps {
     customers: s.customers,
     coupons: {
       async resolve(request, now) {
-        const outcome = await issueCoupon({ ...s.coupons, log: (line) => context?.warn(line) }, request, now);
+        const outcome = await issueCoupon({ ...s.coupons, log: lineLog(context, 'coupon.warning', fields, 'warn') }, request, now);
         switch (outcome.kind) {
           case 'issued':
           case 'existing':
@@ -63,6 +64,6 @@ export function dispatchDeps(context?: InvocationContext): DispatchDeps {
     survivorOf: (customerId) => s.links.resolver.survivorOf(customerId),
     bus: rt.bus,
     retailerTimeZone: rt.settings.retailerTimeZone,
-    log: (line) => (context ? context.log(line) : console.log(line)),
+    log: lineLog(context, 'messages.progress', fields),
   };
 }

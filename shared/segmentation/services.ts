@@ -1,4 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
+import { lineLog, type LogFields } from '../log.js';
 import { AnalyticsConfig } from '../analytics/index.js';
 import { containers } from '../resources.js';
 import { runtime, type Runtime } from '../runtime.js';
@@ -55,11 +56,11 @@ function build() {
   return cached;
 }
 
-/** Dependencies of the segmentation functions, logging to the invocation. */
-export function segmentation(context?: InvocationContext): { deps: SegmentationDeps; settings: SegmentationSettings; runs: CosmosRunRepository } {
+/** Dependencies of the segmentation functions, logging to the invocation (structured lines, shared/log.ts). */
+export function segmentation(context?: InvocationContext, fields: LogFields = {}): { deps: SegmentationDeps; settings: SegmentationSettings; runs: CosmosRunRepository } {
   const built = build();
   return {
-    deps: { ...built.base, log: (line) => (context ? context.log(line) : console.log(line)) },
+    deps: { ...built.base, log: lineLog(context, 'segments.progress', fields) },
     settings: built.settings,
     runs: built.runs,
   };

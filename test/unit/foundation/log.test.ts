@@ -1,7 +1,7 @@
 import functions from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { correlationId } from '../../../shared/http/request.js';
-import { customerRef, logger, messageCorrelationId } from '../../../shared/log.js';
+import { customerRef, lineLog, logger, messageCorrelationId } from '../../../shared/log.js';
 
 const { HttpRequest } = functions;
 
@@ -58,5 +58,19 @@ describe('correlation ids', () => {
   it('reads the correlation id a Service Bus message carries', () => {
     expect(messageCorrelationId({ triggerMetadata: { correlationId: 'corr-1' } })).toBe('corr-1');
     expect(messageCorrelationId({ triggerMetadata: {} })).toBeUndefined();
+  });
+
+  it('turns the text lines shared/ code reports into structured lines of one event, at the level asked', () => {
+    const { lines, context } = capture();
+    lineLog(context, 'journeys.progress', { customerId: 'C-7', enrollmentId: 'e-1' }, 'warn')('enrollment e-1: waiting for quiet hours');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.level).toBe('warn');
+    expect(JSON.parse(lines[0]!.text)).toEqual({
+      event: 'journeys.progress',
+      invocationId: 'inv-1',
+      customer: customerRef('C-7'),
+      enrollmentId: 'e-1',
+      detail: 'enrollment e-1: waiting for quiet hours',
+    });
   });
 });
