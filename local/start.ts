@@ -31,6 +31,8 @@ const usage = `Usage: npm start -- [options]
   --blob-port N        Azurite blob port (default 10000)
   --data-dir DIR       where local data lives (default .winback)
   --fresh              start with empty data
+  --in-memory          keep Cosmos DB, Blob and Service Bus data in memory only (nothing survives a stop;
+                       for simulations and throwaway runs — no journal, no fsync)
   --virtual-clock ISO  run on a virtual clock starting at ISO time (advance it via POST /admin/local/clock)
   --functions GLOB     load extra function modules (for tests), e.g. test/fixtures/functions/*.js
   --quiet              log less
@@ -42,6 +44,7 @@ export interface StartOptions {
   blobPort: number;
   dataDir: string;
   fresh: boolean;
+  inMemory: boolean;
   virtualClockStart?: Date;
   extraFunctions: string[];
   quiet: boolean;
@@ -57,6 +60,7 @@ function parseOptions(argv: string[]): StartOptions {
       'blob-port': { type: 'string', default: '10000' },
       'data-dir': { type: 'string', default: '.winback' },
       fresh: { type: 'boolean', default: false },
+      'in-memory': { type: 'boolean', default: false },
       'virtual-clock': { type: 'string' },
       functions: { type: 'string', multiple: true, default: [] },
       quiet: { type: 'boolean', default: false },
@@ -84,6 +88,7 @@ function parseOptions(argv: string[]): StartOptions {
     blobPort: port('blob-port', values['blob-port']),
     dataDir: path.resolve(values['data-dir']),
     fresh: values.fresh,
+    inMemory: values['in-memory'],
     virtualClockStart,
     extraFunctions: values.functions,
     quiet: values.quiet,
@@ -188,7 +193,7 @@ export async function start(options: StartOptions) {
 
     const cosmos = await startCosmosEmulator({
       port: options.cosmosPort,
-      dataDir: path.join(options.dataDir, 'cosmos'),
+      ...(options.inMemory ? {} : { dataDir: path.join(options.dataDir, 'cosmos') }),
       fresh: options.fresh,
       requestLogContainers: Object.values(containers).map((c) => c.name),
     });
@@ -205,12 +210,12 @@ export async function start(options: StartOptions) {
     const blobDir = path.join(options.dataDir, 'azurite');
     if (options.fresh) rmSync(blobDir, { recursive: true, force: true });
     mkdirSync(blobDir, { recursive: true });
-    const azurite = await startAzurite({ blobPort: options.blobPort, location: blobDir });
+    const azurite = await startAzurite(options.inMemory ? { blobPort: options.blobPort, inMemory: true } : { blobPort: options.blobPort, location: blobDir });
     cleanups.push(() => azurite.stop());
 
     const busDir = path.join(options.dataDir, 'servicebus');
     if (options.fresh) rmSync(busDir, { recursive: true, force: true });
-    const bus = new LocalServiceBus({ clock, dir: busDir, queues: Object.values(queues) });
+    const bus = new LocalServiceBus({ clock, ...(options.inMemory ? {} : { dir: busDir }), queues: Object.values(queues) });
     cleanups.push(() => bus.close());
 
     // The embedded services replace whatever connection local.settings.json names for them.
@@ -259,7 +264,7 @@ export async function start(options: StartOptions) {
     console.log(`  Cosmos DB emulator: ${cosmos.endpoint}   Azurite blob: ${azurite.blobEndpoint}   Service Bus: local transport`);
     console.log(`  Clock: ${virtualClock ? `virtual, at ${clock.now().toISOString()}` : 'system'}`);
     console.log(`  Channels: ${describeChannels(channelAdapters({ settings, blobs: runtime().blobs })).join(' · ')}`);
-    console.log(`  Data: ${options.dataDir}${options.fresh ? ' (started fresh)' : ''}`);
+    console.log(`  Data: ${options.inMemory ? 'in memory only (--in-memory): nothing is kept after a stop' : `${options.dataDir}${options.fresh ? ' (started fresh)' : ''}`}`);
     console.log(`  Press Ctrl-C to stop.\n`);
     if (options.readyJson) {
       console.log(

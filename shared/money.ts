@@ -8,8 +8,17 @@ export function isKnownCurrency(code: string): boolean {
   return supportedCurrencies.has(code);
 }
 
+// Building an Intl.NumberFormat costs tens of microseconds and every amount in and out needs the exponent.
+const exponents = new Map<string, number>();
+
 export function currencyExponent(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let exponent = exponents.get(currency);
+  if (exponent === undefined) {
+    exponent = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    // Only known codes are kept, so arbitrary input cannot grow the map.
+    if (supportedCurrencies.has(currency)) exponents.set(currency, exponent);
+  }
+  return exponent;
 }
 
 /** Returns undefined when the amount has more decimals than the currency allows (e.g. 1.005 EUR). */

@@ -13,6 +13,7 @@ import { respond, type ResponseConfig } from '../../sim/response.js';
 import { naturalPurchase, naturalTimeline, type Timeline } from '../../sim/timeline.js';
 import { HostClient, HostError } from '../host-client.js';
 import { Progress, formatDuration } from '../progress.js';
+import { deliveredMessages } from './outbox.js';
 import { CampaignApi, journeyId, selfCheck, type CheckedComparison, type KpiReport } from './campaign.js';
 import { historyPurchaseBody, isHistory, purchaseRequests, type PlannedPurchase, type SimRequest, type TrafficConfig } from './traffic.js';
 
@@ -53,6 +54,14 @@ export interface SimulateResult {
 }
 
 const fmt = (n: number) => n.toLocaleString('en');
+/** Cosmos requests the embedded emulator served so far (undefined for a host that does not count them). */
+async function cosmosRequests(client: HostClient): Promise<number | undefined> {
+  const r = await client.request<Record<string, Record<string, number>>>('GET', '/admin/local/cosmos/requests');
+  if (r.status !== 200) return undefined;
+  let total = 0;
+  for (const kinds of Object.values(r.body)) for (const n of Object.values(kinds)) total += n;
+  return total;
+}
 const idle = (client: HostClient) => client.expect([200], 'POST', '/admin/local/idle', { timeoutMs: 900_000 });
 
 /** Sends requests, a few at a time; a coupon the host refuses falls back to a plain purchase. */
@@ -62,7 +71,9 @@ async function sendAll(client: HostClient, requests: SimRequest[], concurrency: 
     const response = await client.request(request.method, request.path, request.body, request.headers);
     if (response.status < 300) return count(request.kind);
     if (request.fallback && [404, 409, 410, 422].includes(response.status)) {
-      count('redemption-refused');
+      // Why the till's coupon was refused (expired, below the minimum basket, …): the host says in `reason`.
+      const reason = (response.body as { reason?: unknown } | undefined)?.reason;
+      count(`redemption-refused:${typeof reason === 'string' ? reason : response.status}`);
       const again = await client.request(request.fallback.method, request.fallback.path, request.fallback.body, request.fallback.headers);
       if (again.status < 300) return count(request.fallback.kind);
       failures.push(`${request.fallback.path} → ${again.status} ${again.text.slice(0, 200)}`);
@@ -74,11 +85,19 @@ async function sendAll(client: HostClient, requests: SimRequest[], concurrency: 
 }
 
 /** Customers the night's segmentation moved into a trigger segment, from the run's Blob snapshot. */
-async function enteredSegments(blob: BlobServiceClient | undefined, client: HostClient, segments: Set<string>, runIdSeen: Set<string>): Promise<string[] | undefined> {
+async function enteredSegments(
+  blob: BlobServiceClient | undefined,
+  client: HostClient,
+  segments: Set<string>,
+  runIdSeen: Set<string>,
+  onContainer: (name: string) => void,
+): Promise<string[] | undefined> {
   if (!blob) return undefined;
   const latest = await client.request<{ runId: string; snapshot?: { container: string; prefix: string } | null }>('GET', '/api/segments');
   if (latest.status !== 200 || !latest.body.snapshot || runIdSeen.has(latest.body.runId)) return [];
   runIdSeen.add(latest.body.runId);
+  // The app's Blob container: snapshots and the outbox live in it.
+  onContainer(latest.body.snapshot.container);
   const container = blob.getContainerClient(latest.body.snapshot.container);
   const ids: string[] = [];
   for await (const item of container.listBlobsFlat({ prefix: latest.body.snapshot.prefix })) {
@@ -126,8 +145,10 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
     shopifySecret = randomBytes(24).toString('base64url');
     progress.log(`starting a local host on a virtual clock at ${options.start.toISOString()} (data in ${dataDir})`);
     spawned = await spawnLocalHost({
-      args: ['--port', '0', '--cosmos-port', '0', '--blob-port', '0', '--data-dir', dataDir, '--fresh', '--quiet', '--virtual-clock', options.start.toISOString()],
-      env: { ...process.env, WINBACK_FUNCTION_KEY: key, SHOPIFY_WEBHOOK_SECRET: shopifySecret },
+      args: ['--port', '0', '--cosmos-port', '0', '--blob-port', '0', '--data-dir', dataDir, '--fresh', '--in-memory', '--quiet', '--virtual-clock', options.start.toISOString()],
+      // Shards as docs/segmentation.md advises (customers ÷ 30,000): the default 16 is sized for large bases,
+      // and a small one pays sixteen shards' bookkeeping every night for nothing.
+      env: { SEGMENTS_SHARDS: String(Math.min(1024, Math.ceil(options.customers / 30_000))), ...process.env, WINBACK_FUNCTION_KEY: key, SHOPIFY_WEBHOOK_SECRET: shopifySecret },
       timeoutMs: 120_000,
     });
     client = new HostClient({ url: spawned.ready.url, key, log: (l) => progress.log(l) });
@@ -150,6 +171,12 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
 
     // --- profiles and history through the public API
     const consentAt = new Date(options.start.getTime() - (options.historyDays + 1) * dayMs).toISOString();
+    let requestsBefore = await cosmosRequests(client);
+    const countRequests = async (figure: string) => {
+      const now = await cosmosRequests(client);
+      if (now !== undefined && requestsBefore !== undefined) figures[figure] = now - requestsBefore;
+      requestsBefore = now;
+    };
     let t = Date.now();
     let done = 0;
     await mapWithConcurrency(customers, options.concurrency, async (customer) => {
@@ -160,6 +187,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
       progress.update(() => `profiles: ${fmt(done)} of ${fmt(customers.length)}`);
     });
     figures['profilesSeconds'] = (Date.now() - t) / 1000;
+    await countRequests('profilesCosmosRequests');
 
     t = Date.now();
     const all: PlannedPurchase[] = customers.flatMap((customer, i) => timelines[i]!.purchases.map((purchase, n) => ({ customer, purchase, key: `n${n}` })));
@@ -177,6 +205,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
     });
     figures['historyPurchases'] = history.length;
     figures['historySeconds'] = (Date.now() - t) / 1000;
+    await countRequests('historyCosmosRequests');
     progress.log(`loaded ${fmt(customers.length)} profiles in ${formatDuration(figures['profilesSeconds'] as number)} and ${fmt(history.length)} purchases in ${formatDuration(figures['historySeconds'] as number)}`);
 
     // --- day by day on the virtual clock
@@ -211,37 +240,51 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
         watches.set(id, { customer, entryDay, arm: enrollment.arm, enteredAt: enrollment.enteredAt, seenMessages: new Set(), treated: false, couponUsed: false, until: entryDay + attributionDays });
       });
     };
+    /** A message that reached a watched customer: the first one treats them (with its coupon, if any). */
+    const receive = (watch: Watch, message: { messageId: string; couponCode?: string | null }, noticedDay: number) => {
+      if (watch.seenMessages.has(message.messageId)) return;
+      watch.seenMessages.add(message.messageId);
+      if (message.couponCode) watch.couponCode ??= message.couponCode;
+      if (watch.treated) return;
+      watch.treated = true;
+      const r = respond({
+        seed: options.seed,
+        key: `${watch.customer.id}:${watch.enteredAt}`,
+        customer: watch.customer,
+        timeline: timelines[watch.customer.index]!,
+        retailer,
+        config: responseConfig,
+        treatment: message.couponCode ? 'messageAndCoupon' : 'message',
+        entryDay: watch.entryDay,
+        noticedDay,
+      });
+      injected.set(watch.arm, (injected.get(watch.arm) ?? 0) + r.expectedEffect);
+      if (r.capped) counts['capped'] = (counts['capped'] ?? 0) + 1;
+      if (r.inducedDay !== undefined) {
+        const rng = new Rng(options.seed, `induced:${watch.customer.id}:${watch.enteredAt}`);
+        const purchase = naturalPurchase(rng, watch.customer, retailer, r.inducedDay);
+        const list = byDay.get(r.inducedDay) ?? [];
+        list.push({ customer: watch.customer, purchase, key: `i${watch.entryDay}`, ...(watch.couponCode ? { couponCode: watch.couponCode } : {}) });
+        byDay.set(r.inducedDay, list);
+        if (watch.couponCode) watch.couponUsed = true;
+        counts['induced'] = (counts['induced'] ?? 0) + 1;
+      }
+    };
+    const outboxSeen = new Set<string>();
+    let snapshotContainer = 'winback-snapshots';
     const readMessages = async (day: number, noticedDay: number) => {
+      if (blob) {
+        // A host this command started: what its outbox delivered today, in the order it was sent.
+        for (const message of await deliveredMessages(blob, snapshotContainer, options.start.getTime() + day * dayMs, outboxSeen)) {
+          const watch = watches.get(message.customerId);
+          if (message.journeyId === journeyId && watch && watch.until > day) receive(watch, message, noticedDay);
+        }
+        return;
+      }
+      // A host given with --url: its outbox may not be reachable, so each watched customer's message list.
       await mapWithConcurrency([...watches.values()].filter((w) => w.until > day), options.concurrency, async (watch) => {
         for (const message of await campaign!.messages(watch.customer.id)) {
-          if (message.journeyId !== journeyId || message.status !== 'sent' || watch.seenMessages.has(message.messageId)) continue;
-          watch.seenMessages.add(message.messageId);
-          if (message.couponCode) watch.couponCode ??= message.couponCode;
-          if (watch.treated) continue;
-          watch.treated = true;
-          const i = watch.customer.index;
-          const r = respond({
-            seed: options.seed,
-            key: `${watch.customer.id}:${watch.enteredAt}`,
-            customer: watch.customer,
-            timeline: timelines[i]!,
-            retailer,
-            config: responseConfig,
-            treatment: message.couponCode ? 'messageAndCoupon' : 'message',
-            entryDay: watch.entryDay,
-            noticedDay,
-          });
-          injected.set(watch.arm, (injected.get(watch.arm) ?? 0) + r.expectedEffect);
-          if (r.capped) counts['capped'] = (counts['capped'] ?? 0) + 1;
-          if (r.inducedDay !== undefined) {
-            const rng = new Rng(options.seed, `induced:${watch.customer.id}:${watch.enteredAt}`);
-            const purchase = naturalPurchase(rng, watch.customer, retailer, r.inducedDay);
-            const list = byDay.get(r.inducedDay) ?? [];
-            list.push({ customer: watch.customer, purchase, key: `i${watch.entryDay}`, ...(watch.couponCode ? { couponCode: watch.couponCode } : {}) });
-            byDay.set(r.inducedDay, list);
-            if (watch.couponCode) watch.couponUsed = true;
-            counts['induced'] = (counts['induced'] ?? 0) + 1;
-          }
+          if (message.journeyId === journeyId && message.status === 'sent') receive(watch, message, noticedDay);
         }
       });
     };
@@ -267,6 +310,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
         await idle(client);
         if (hour === 2.1) {
           segmentationMs += Date.now() - segStarted;
+
           // The night's run must have completed (asOf yesterday, or the day before in zones west of UTC).
           const latest = await client.request<{ asOf?: string }>('GET', '/api/segments');
           const asOf = latest.status === 200 ? Date.parse(`${latest.body.asOf}T00:00:00Z`) : Number.NaN;
@@ -275,7 +319,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
             if (nightsWithoutRun === 1) failures.push(`no completed segmentation run for the night of ${new Date(midnight).toISOString().slice(0, 10)} (latest: ${latest.text.slice(0, 200)}); see the host's log`);
           }
           if (campaign) {
-            const ids = await enteredSegments(blob, client, triggerSegments, runsSeen);
+            const ids = await enteredSegments(blob, client, triggerSegments, runsSeen, (name) => (snapshotContainer = name));
             if (ids) await observe(day, ids);
           }
         }
@@ -297,6 +341,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
     }
     progress.done();
     figures['forwardSeconds'] = (Date.now() - loopStarted) / 1000;
+    await countRequests('forwardCosmosRequests');
     figures['segmentationSecondsPerNight'] = segmentationMs / 1000 / Math.max(1, options.days);
     figures['events'] = events;
     figures['nightsWithoutSegmentation'] = nightsWithoutRun;

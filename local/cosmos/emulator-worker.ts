@@ -28,6 +28,7 @@ import {
   type AccountInternal,
   type StoredSnapshot,
 } from './snapshot.js';
+import { answerQueryPlan, installQuerySpeed, isQueryPlanRequest, partitionFromHeader, requestContext } from './query-speed.js';
 import { classifyRequest, RequestCounter, type RequestHead } from './request-counts.js';
 import type { Recovery, StartFailure, WorkerMessage, WorkerRequest, WorkerStart } from './worker-protocol.js';
 
@@ -94,6 +95,7 @@ async function start(): Promise<void> {
   const compactionThreshold = () => Math.min(Math.max(options.compactAfterBytes, lastSnapshotBytes), maxJournalBytes);
 
   installAccountHook();
+  installQuerySpeed((require('@vercel/cosmosdb-server/lib/account/items.js') as { default: { prototype: object } }).default);
   recordMutations(undefined);
   const cosmosServer = require('@vercel/cosmosdb-server') as typeof import('@vercel/cosmosdb-server');
   const server: Server = cosmosServer.createHttpsServer({ keepAlive: true });
@@ -109,7 +111,8 @@ async function start(): Promise<void> {
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (journal) answerWhenDurable(res, journal);
-    serve.call(server, req, res);
+    if (isQueryPlanRequest(req)) return answerQueryPlan(req, res);
+    requestContext.run({ partitionKey: partitionFromHeader(req.headers['x-ms-documentdb-partitionkey']) }, () => serve.call(server, req, res));
   });
 
   let restored = { databases: 0, containers: 0, items: 0 };

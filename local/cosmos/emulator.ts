@@ -205,7 +205,7 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
 }
 
 /** The worker's own modules, relative to this folder. */
-export const workerModules = ['emulator-worker', 'mutations', 'snapshot', 'worker-protocol', 'request-counts', '../journal'];
+export const workerModules = ['emulator-worker', 'mutations', 'snapshot', 'worker-protocol', 'request-counts', 'query-speed', '../journal'];
 
 /**
  * The worker runs compiled JavaScript, beside this module in dist/. Run from the TypeScript sources (vitest),

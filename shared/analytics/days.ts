@@ -21,13 +21,19 @@ export function formatDay(epochDay: number): string {
   return new Date(epochDay * msPerDay).toISOString().slice(0, 10);
 }
 
+// Constructing a DateTimeFormat to test a zone costs tens of microseconds; profiles and purchases check one
+// each. Only zones that passed are remembered, so input cannot grow the set past the zones that exist.
+const validZones = new Set<string>();
+
 export function isValidTimeZone(timeZone: string): boolean {
+  if (validZones.has(timeZone)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
   } catch {
     return false;
   }
+  validZones.add(timeZone);
+  return true;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CustomerId } from '../ids.js';
+import { isValidTimeZone } from '../analytics/days.js';
 
 const isoInstant = z.iso.datetime({ offset: true });
 
@@ -13,14 +14,7 @@ export type Consent = z.infer<typeof Consent>;
 export const Channel = z.enum(['email', 'sms', 'push', 'mail']);
 export type Channel = z.infer<typeof Channel>;
 
-const isTimeZone = (zone: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return zone.length <= 64;
-  } catch {
-    return false;
-  }
-};
+const isTimeZone = (zone: string) => zone.length <= 64 && isValidTimeZone(zone);
 
 const isLocale = (tag: string) => {
   try {

@@ -52,7 +52,6 @@ export class PurchaseStore {
         return { kind: 'conflict', existingHash: claim.record.contentHash };
       case 'new':
         await this.createOnce(purchase);
-        await this.createOnce(purchase);
         const created = await this.followMerge(purchase);
         await this.onRecorded?.(created);
         return { kind: 'created', purchase: created };
