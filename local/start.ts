@@ -226,7 +226,8 @@ export async function start(options: StartOptions) {
     delete process.env[settingNames.serviceBusConnection];
     delete process.env[settingNames.serviceBusNamespace];
     applyLocalChannelDefaults(options.dataDir, options.port);
-    configureRuntime({ clock, bus, cosmosClientOptions: localCosmosClientOptions(cosmos.endpoint, cosmos.key) });
+    // The functions' SDK reaches the emulator without a socket (local/cosmos/in-process.ts).
+    configureRuntime({ clock, bus, cosmosClientOptions: { ...localCosmosClientOptions(cosmos.endpoint, cosmos.key), httpClient: cosmos.httpClient } });
     const { settings } = runtime(); // validates every setting now, so a bad one stops startup with its name
     // Binding expressions such as %SEGMENTS_SCHEDULE% resolve from app settings; Bicep and
     // local.settings.example.json set them, and here their defaults stand in when the user set nothing.

@@ -1,6 +1,6 @@
 import { Rng } from './random.js';
 import { seasonality, type RetailerConfig, type SimCustomer } from './retailer.js';
-import { aliveOn, type Timeline } from './timeline.js';
+import { aliveOn, type NaturalPurchase, type Timeline } from './timeline.js';
 
 /**
  * How customers respond to win-back messages, with a TRUE causal effect that the KPIs must recover.
@@ -77,4 +77,15 @@ export function respond(args: {
     capped: lift > 1 - p0,
     ...(induced ? { inducedDay: args.noticedDay + offset } : {}),
   };
+}
+
+/**
+ * A customer who means to use a coupon fills the basket up to its minimum (one more line in a category
+ * they already buy), as shoppers do; a basket already above it stays as it is.
+ */
+export function toppedUp(purchase: NaturalPurchase, minimumMinor: number): NaturalPurchase {
+  if (purchase.totalMinor >= minimumMinor) return purchase;
+  const extra = minimumMinor - purchase.totalMinor;
+  const category = purchase.items[0]?.category ?? 'other';
+  return { ...purchase, totalMinor: minimumMinor, items: [...purchase.items, { category, quantity: 1, unitPriceMinor: extra }] };
 }

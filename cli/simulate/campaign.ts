@@ -110,6 +110,18 @@ export class CampaignApi {
     if (response.body.status !== 'active') throw new ShapeError(`POST /api/journeys/${journeyId}/resume answered status ${String(response.body.status)}, not active`);
   }
 
+  /** What the customer's coupon list says of a coupon: its minimum basket (minor units, 0 for none) and expiry. */
+  async couponConditions(customerId: string, code: string): Promise<{ minBasketMinor: number; expiresAt?: string; status?: string }> {
+    const list = await this.read(
+      `/api/customers/${encodeURIComponent(customerId)}/coupons`,
+      z.looseObject({
+        coupons: z.array(z.looseObject({ code: z.string(), status: z.string().optional(), expiresAt: z.string().optional(), terms: z.looseObject({ minBasketMinor: z.number().int().nonnegative().optional() }) })),
+      }),
+    );
+    const coupon = list.coupons.find((c) => c.code === code);
+    return { minBasketMinor: coupon?.terms.minBasketMinor ?? 0, ...(coupon?.expiresAt ? { expiresAt: coupon.expiresAt } : {}), ...(coupon?.status ? { status: coupon.status } : {}) };
+  }
+
   async kpis(): Promise<KpiReport> {
     return this.read(`/api/kpis?journeyId=${journeyId}`, KpiReport);
   }

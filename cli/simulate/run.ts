@@ -9,13 +9,13 @@ import { devAccountKey, devAccountName } from '../../local/azurite.js';
 import { spawnLocalHost, type SpawnedHost } from '../../local/spawn.js';
 import { Rng } from '../../sim/random.js';
 import { dayMs, defaultRetailer, generateCustomers, type SimCustomer } from '../../sim/retailer.js';
-import { respond, type ResponseConfig } from '../../sim/response.js';
+import { respond, toppedUp, type ResponseConfig } from '../../sim/response.js';
 import { naturalPurchase, naturalTimeline, type Timeline } from '../../sim/timeline.js';
 import { HostClient, HostError } from '../host-client.js';
 import { Progress, formatDuration } from '../progress.js';
 import { deliveredMessages } from './outbox.js';
 import { CampaignApi, journeyId, selfCheck, type CheckedComparison, type KpiReport } from './campaign.js';
-import { historyPurchaseBody, isHistory, purchaseRequests, type PlannedPurchase, type SimRequest, type TrafficConfig } from './traffic.js';
+import { historyPurchaseBody, isHistory, occurredAt, purchaseRequests, type PlannedPurchase, type SimRequest, type TrafficConfig } from './traffic.js';
 
 export interface SimulateOptions {
   customers: number;
@@ -244,7 +244,11 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
     const receive = (watch: Watch, message: { messageId: string; couponCode?: string | null }, noticedDay: number) => {
       if (watch.seenMessages.has(message.messageId)) return;
       watch.seenMessages.add(message.messageId);
-      if (message.couponCode) watch.couponCode ??= message.couponCode;
+      // A customer keeps the newest coupon they were sent (the day-21 one replaces the first).
+      if (message.couponCode && message.couponCode !== watch.couponCode) {
+        watch.couponCode = message.couponCode;
+        watch.couponUsed = false;
+      }
       if (watch.treated) return;
       watch.treated = true;
       const r = respond({
@@ -300,7 +304,23 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
         return { ...p, couponCode: watch.couponCode };
       });
       byDay.delete(day);
-      for (const p of planned) pending.push(...purchaseRequests(traffic, p));
+      for (const p of planned) {
+        if (!p.couponCode || !campaign) {
+          pending.push(...purchaseRequests(traffic, p));
+          continue;
+        }
+        // The customer reads the coupon's conditions: an expired one stays at home, otherwise the basket is
+        // filled up to its minimum.
+        const conditions = await campaign.couponConditions(p.customer.id, p.couponCode);
+        const at = occurredAt(retailer, p.customer, p.purchase.day, p.purchase.localMinute);
+        if (conditions.expiresAt !== undefined && at.getTime() >= Date.parse(conditions.expiresAt)) {
+          counts['coupon-expired-unused'] = (counts['coupon-expired-unused'] ?? 0) + 1;
+          const { couponCode: _expired, ...plain } = p;
+          pending.push(...purchaseRequests(traffic, plain));
+          continue;
+        }
+        pending.push(...purchaseRequests(traffic, { ...p, purchase: toppedUp(p.purchase, conditions.minBasketMinor) }));
+      }
       pending.sort((a, b) => a.at.getTime() - b.at.getTime());
 
       for (const hour of [2.1, 8, 14, 20, 24]) {

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { CosmosClient, type IndexingPolicy, type UniqueKeyPolicy } from '@azure/cosmos';
 import type { ContainerSpec } from '../../shared/resources.js';
 import { emulatorKey, isLoopbackEndpoint, localCosmosClientOptions } from './client-options.js';
+import { InProcessHttpClient } from './in-process.js';
 import { RequestCounter, type RequestCounts } from './request-counts.js';
 import { snapshotFileName, type SnapshotCounts } from './snapshot.js';
 import type { Recovery, StartFailure, WorkerMessage, WorkerRequest, WorkerStart } from './worker-protocol.js';
@@ -54,6 +55,11 @@ export interface CosmosEmulator {
   readonly recovery: Recovery;
   /** Requests served since start, by container and kind (the emulator's request log). */
   requestCounts(): RequestCounts;
+  /**
+   * A transport for the Cosmos SDK in this process (CosmosClientOptions.httpClient) that hands requests to
+   * the emulator's thread as messages: the same requests and answers as over `endpoint`, without a socket.
+   */
+  readonly httpClient: InProcessHttpClient;
   /** Compacts the journal into a new snapshot now (no-op without dataDir). */
   snapshot(): Promise<void>;
   /** Closes the server and all connections, then compacts if anything changed. Idempotent. */
@@ -150,7 +156,9 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
       worker.postMessage({ type, id } satisfies WorkerRequest);
     });
   };
+  const httpClient = new InProcessHttpClient((call) => worker.postMessage(call satisfies WorkerRequest));
   worker.on('message', (message: WorkerMessage) => {
+    if (message.type === 'http-response') return httpClient.answer(message);
     if (message.type !== 'done') return;
     const waiter = pending.get(message.id);
     pending.delete(message.id);
@@ -163,6 +171,7 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
     gone = new Error(stopping ? 'the Cosmos emulator was stopped' : `the Cosmos emulator stopped unexpectedly: ${why}`);
     for (const waiter of pending.values()) waiter.reject(gone);
     pending.clear();
+    httpClient.close(gone);
   };
   worker.on('error', (error) => {
     if (stopping) return;
@@ -201,11 +210,12 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
     snapshot,
     stop,
     requestCounts: () => requestLog.read(),
+    httpClient,
   };
 }
 
 /** The worker's own modules, relative to this folder. */
-export const workerModules = ['emulator-worker', 'mutations', 'snapshot', 'worker-protocol', 'request-counts', 'query-speed', '../journal'];
+export const workerModules = ['emulator-worker', 'mutations', 'snapshot', 'worker-protocol', 'request-counts', 'query-speed', 'in-process', '../journal'];
 
 /**
  * The worker runs compiled JavaScript, beside this module in dist/. Run from the TypeScript sources (vitest),

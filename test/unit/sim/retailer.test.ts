@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRetailer, generateCustomers, seasonality } from '../../../sim/retailer.js';
-import { baselineProbability, naturallyReactivated, respond, type ResponseConfig } from '../../../sim/response.js';
+import { baselineProbability, naturallyReactivated, respond, toppedUp, type ResponseConfig } from '../../../sim/response.js';
 import { aliveOn, naturalTimeline } from '../../../sim/timeline.js';
 
 const start = new Date('2026-01-05T00:00:00Z');
@@ -112,5 +112,21 @@ describe('synthetic retailer', () => {
     const p0 = baselineProbability(customer, timelines[0]!, retailer, 10, 30);
     expect(huge.expectedEffect).toBeCloseTo(1 - p0, 12);
     expect(huge.capped).toBe(p0 > 0);
+  });
+});
+
+describe('toppedUp', () => {
+  const purchase = { day: 3, localMinute: 600, totalMinor: 1250, online: false, items: [{ category: 'shoes', quantity: 1, unitPriceMinor: 1250 }] };
+
+  it('fills a basket below the coupon minimum up to it with one more line that the total counts', () => {
+    const filled = toppedUp(purchase, 2000);
+    expect(filled.totalMinor).toBe(2000);
+    expect(filled.items).toEqual([purchase.items[0], { category: 'shoes', quantity: 1, unitPriceMinor: 750 }]);
+    expect(filled.items.reduce((s, i) => s + i.unitPriceMinor * i.quantity, 0)).toBe(filled.totalMinor);
+  });
+
+  it('leaves a basket at or above the minimum as it is', () => {
+    expect(toppedUp(purchase, 1250)).toBe(purchase);
+    expect(toppedUp(purchase, 0)).toBe(purchase);
   });
 });
