@@ -28,7 +28,7 @@ import {
   type AccountInternal,
   type StoredSnapshot,
 } from './snapshot.js';
-import { serveInProcess } from './in-process.js';
+import { Batcher, serveInProcess, type HttpAnswer } from './in-process.js';
 import { answerQueryPlan, installQuerySpeed, isQueryPlanRequest, partitionFromHeader, requestContext } from './query-speed.js';
 import { classifyRequest, RequestCounter, type RequestHead } from './request-counts.js';
 import type { Recovery, StartFailure, WorkerMessage, WorkerRequest, WorkerStart } from './worker-protocol.js';
@@ -235,11 +235,15 @@ async function start(): Promise<void> {
     return stopping;
   };
 
+  const answers = new Batcher<HttpAnswer>((batch) => send({ type: 'http-response', answers: batch }));
   port.on('message', (request: WorkerRequest) => {
     if (request.type === 'http') {
-      // After stop() began, the server is closing: answer as a closed socket would, so nothing waits.
-      if (stopping) return send({ type: 'http-response', id: request.id, status: 503, headers: { 'content-type': 'application/json' }, body: '{"code":"ServiceUnavailable","message":"the emulator is stopping"}' });
-      return serveInProcess(server, request, send);
+      for (const call of request.calls) {
+        // After stop() began, the server is closing: answer as a closed socket would, so nothing waits.
+        if (stopping) answers.add({ id: call.id, status: 503, headers: { 'content-type': 'application/json' }, body: '{"code":"ServiceUnavailable","message":"the emulator is stopping"}' });
+        else serveInProcess(server, call, (answer) => answers.add(answer));
+      }
+      return;
     }
     const work = request.type === 'snapshot' ? snapshot() : stop();
     work.then(

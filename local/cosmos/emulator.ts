@@ -156,7 +156,7 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
       worker.postMessage({ type, id } satisfies WorkerRequest);
     });
   };
-  const httpClient = new InProcessHttpClient((call) => worker.postMessage(call satisfies WorkerRequest));
+  const httpClient = new InProcessHttpClient((calls) => worker.postMessage(calls satisfies WorkerRequest));
   worker.on('message', (message: WorkerMessage) => {
     if (message.type === 'http-response') return httpClient.answer(message);
     if (message.type !== 'done') return;

@@ -19,7 +19,6 @@ type HttpHeaders = PipelineResponse['headers'];
 
 /** One request for the worker (path and query only: the worker serves one account). */
 export interface HttpCall {
-  type: 'http';
   id: number;
   method: string;
   path: string;
@@ -27,8 +26,35 @@ export interface HttpCall {
   body: string;
 }
 
-export interface HttpAnswer {
+/**
+ * Calls and answers travel in batches: every postMessage wakes the other thread (a syscall, costly in a VM),
+ * and with a few requests in flight most of them are sent in the same turn of the event loop.
+ */
+export interface HttpCalls {
+  type: 'http';
+  calls: HttpCall[];
+}
+export interface HttpAnswers {
   type: 'http-response';
+  answers: HttpAnswer[];
+}
+
+/** Collects items and hands them over once per turn of the event loop. */
+export class Batcher<T> {
+  private items: T[] = [];
+  constructor(private readonly flush: (items: T[]) => void) {}
+  add(item: T): void {
+    if (this.items.length === 0) setImmediate(() => this.drain());
+    this.items.push(item);
+  }
+  private drain(): void {
+    const items = this.items;
+    this.items = [];
+    if (items.length > 0) this.flush(items);
+  }
+}
+
+export interface HttpAnswer {
   id: number;
   status: number;
   headers: Record<string, string>;
@@ -78,7 +104,24 @@ export class InProcessHttpClient implements HttpClient {
   private next = 1;
   private gone: Error | undefined;
 
-  constructor(private readonly post: (call: HttpCall) => void) {}
+  private readonly outgoing: Batcher<HttpCall>;
+
+  constructor(post: (calls: HttpCalls) => void) {
+    this.outgoing = new Batcher((calls) => {
+      try {
+        post({ type: 'http', calls });
+      } catch (error) {
+        for (const call of calls) this.fail(call.id, error as Error);
+      }
+    });
+  }
+
+  private fail(id: number, error: Error): void {
+    const waiter = this.pending.get(id);
+    if (!waiter) return;
+    waiter.done();
+    waiter.reject(error);
+  }
 
   sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
     if (this.gone) return Promise.reject(this.gone);
@@ -97,7 +140,7 @@ export class InProcessHttpClient implements HttpClient {
       };
       this.pending.set(id, { request, resolve, reject, done });
       try {
-        this.post({ type: 'http', id, method: request.method, path: `${url.pathname}${url.search}`, headers: { ...request.headers.toJSON(), host: url.host }, body: bodyText(request.body) });
+        this.outgoing.add({ id, method: request.method, path: `${url.pathname}${url.search}`, headers: { ...request.headers.toJSON(), host: url.host }, body: bodyText(request.body) });
       } catch (error) {
         done();
         reject(error as Error);
@@ -105,12 +148,14 @@ export class InProcessHttpClient implements HttpClient {
     });
   }
 
-  /** The worker's answer to a call; one the caller gave up on (timeout, abort) is dropped. */
-  answer(message: HttpAnswer): void {
-    const waiter = this.pending.get(message.id);
-    if (!waiter) return;
-    waiter.done();
-    waiter.resolve({ request: waiter.request, status: message.status, headers: new AnswerHeaders(message.headers), bodyAsText: message.body });
+  /** The worker's answers; one to a call the caller gave up on (timeout, abort) is dropped. */
+  answer(message: HttpAnswers): void {
+    for (const answer of message.answers) {
+      const waiter = this.pending.get(answer.id);
+      if (!waiter) continue;
+      waiter.done();
+      waiter.resolve({ request: waiter.request, status: answer.status, headers: new AnswerHeaders(answer.headers), bodyAsText: answer.body });
+    }
   }
 
   /** The worker is gone: every call waiting and every later one fails with `error`. */
@@ -155,7 +200,7 @@ export function serveInProcess(server: { emit(event: 'request', req: IncomingMes
       if (res.finished) return res;
       res.finished = res.writableEnded = res.headersSent = true;
       const body = chunk === undefined ? '' : typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      reply({ type: 'http-response', id: call.id, status: res.statusCode, headers, body });
+      reply({ id: call.id, status: res.statusCode, headers, body });
       return res;
     },
   };

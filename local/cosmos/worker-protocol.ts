@@ -2,7 +2,7 @@
  * Messages between `startCosmosEmulator` (the caller's thread) and the emulator worker, which owns the
  * HTTPS server and the in-memory account. Types only: nothing here runs.
  */
-import type { HttpAnswer, HttpCall } from './in-process.js';
+import type { HttpAnswers, HttpCalls } from './in-process.js';
 import type { SnapshotCounts } from './snapshot.js';
 
 export interface WorkerStart {
@@ -34,10 +34,10 @@ export interface Recovery {
   torn: number;
 }
 
-export type WorkerRequest = { type: 'snapshot'; id: number } | { type: 'stop'; id: number } | HttpCall;
+export type WorkerRequest = { type: 'snapshot'; id: number } | { type: 'stop'; id: number } | HttpCalls;
 
 export type WorkerMessage =
   | { type: 'ready'; port: number; restored: SnapshotCounts; recovery: Recovery }
   | { type: 'start-failed'; failure: StartFailure }
   | { type: 'done'; id: number; error?: string }
-  | HttpAnswer;
+  | HttpAnswers;

@@ -76,12 +76,28 @@ describe('the in-process Cosmos transport', () => {
 
   it('fails every waiting and later call once the worker is gone', async () => {
     const posted: number[] = [];
-    const client = new InProcessHttpClient((call) => posted.push(call.id));
+    const client = new InProcessHttpClient((batch) => posted.push(...batch.calls.map((c) => c.id)));
     const request = { url: 'https://127.0.0.1:1/dbs', method: 'GET', headers: { toJSON: () => ({}) }, body: undefined } as unknown as Parameters<InProcessHttpClient['sendRequest']>[0];
     const waiting = client.sendRequest(request);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(posted).toHaveLength(1);
     client.close(new Error('the Cosmos emulator stopped unexpectedly'));
     await expect(waiting).rejects.toThrow(/stopped unexpectedly/);
     await expect(client.sendRequest(request)).rejects.toThrow(/stopped unexpectedly/);
+  });
+
+  it('sends the calls of one turn of the event loop in one message', async () => {
+    const posts: number[][] = [];
+    const client = new InProcessHttpClient((batch) => posts.push(batch.calls.map((c) => c.id)));
+    const request = { url: 'https://127.0.0.1:1/dbs', method: 'GET', headers: { toJSON: () => ({}) }, body: undefined } as unknown as Parameters<InProcessHttpClient['sendRequest']>[0];
+    const calls = Array.from({ length: 20 }, () => client.sendRequest(request));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(posts).toHaveLength(1);
+    expect(posts[0]).toHaveLength(20);
+    client.answer({ type: 'http-response', answers: posts[0]!.map((id) => ({ id, status: 200, headers: { 'x-ms-item-count': '0' }, body: '{}' })) });
+    const answers = await Promise.all(calls);
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    expect(answers[0]!.headers.get('X-MS-Item-Count')).toBe('0');
+    client.close(new Error('done'));
   });
 });
