@@ -64,7 +64,9 @@ export class WorkerPool<T, R> {
   }
 
   private spawn(): Slot<R> {
-    const slot: Slot<R> = { worker: new Worker(this.entry) };
+    // Not the parent's execArgv: a host may start Node with flags a worker thread refuses (--input-type,
+    // inspector flags), and the tasks need none of them.
+    const slot: Slot<R> = { worker: new Worker(this.entry, { execArgv: [] }) };
     this.slots.add(slot);
     slot.worker.on('message', (reply: Reply<R>) => {
       const task = slot.task;
