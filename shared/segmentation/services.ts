@@ -48,6 +48,8 @@ let cached: { runtime: Runtime; settings: SegmentationSettings; runs: CosmosRunR
 function build() {
   const rt = runtime();
   if (cached?.runtime === rt) return cached;
+  // A new runtime (tests reconfigure it) gets its own pool; the old one's threads are stopped.
+  if (cached?.base.compute instanceof PooledCompute) void cached.base.compute.close();
   const runs = new CosmosRunRepository(rt.container(containers.segmentRuns.name));
   cached = {
     runtime: rt,
