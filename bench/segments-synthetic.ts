@@ -96,3 +96,24 @@ export function syntheticBase(customers: number, seed: number, asOfDay: number):
     },
   };
 }
+
+/**
+ * Rows [0, count) as the purchase documents a shard reads from Cosmos (the fields PurchaseRow names), for
+ * the benchmarks of the per-record path. Customer ids are zero-padded so id order is numeric order.
+ */
+export function purchaseDocuments(p: PurchaseColumns, count: number): Record<string, unknown>[] {
+  const docs: Record<string, unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const ms = p.day[i]! * 86_400_000 + 43_200_000;
+    docs.push({
+      customerId: `c${String(p.customer[i]).padStart(8, '0')}`,
+      occurredAt: new Date(ms).toISOString(),
+      totalMinor: Math.abs(p.amountMinor[i]!),
+      type: p.refund[i] === 1 ? 'refund' : 'purchase',
+      currency: 'EUR',
+      items: [{ category: `category_${p.items!.category[i]}`, quantity: 1, unitPriceMinor: Math.abs(p.amountMinor[i]!) }],
+      couponCodes: p.coupon[i] === 1 ? ['SAVE10'] : [],
+    });
+  }
+  return docs;
+}

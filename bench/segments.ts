@@ -30,7 +30,7 @@ import {
   type PurchaseColumns,
   type SummaryColumns,
 } from '../shared/analytics/index.js';
-import { syntheticBase } from './segments-synthetic.js';
+import { purchaseDocuments, syntheticBase } from './segments-synthetic.js';
 import type { ShardInput, ShardRequest } from './segments-worker.js';
 
 function argument(name: string, fallback: number, zeroAllowed = false): number {
@@ -155,18 +155,7 @@ console.log(
 // Run after the comparison: its million document objects would otherwise add to the peak RSS reported for it.
 {
   const sample = Math.min(purchases.length, 1_000_000);
-  const docs: unknown[] = [];
-  for (let i = 0; i < sample; i++) {
-    const ms = purchases.day[i]! * 86_400_000 + 43_200_000;
-    docs.push({
-      customerId: `c${purchases.customer[i]}`,
-      occurredAt: new Date(ms).toISOString(),
-      totalMinor: Math.abs(purchases.amountMinor[i]!),
-      type: purchases.refund[i] === 1 ? 'refund' : 'purchase',
-      items: [{ category: `category_${purchases.items!.category[i]}`, quantity: 1, unitPriceMinor: Math.abs(purchases.amountMinor[i]!) }],
-      couponCodes: purchases.coupon[i] === 1 ? ['SAVE10'] : [],
-    });
-  }
+  const docs = purchaseDocuments(purchases, sample);
   t = performance.now();
   const result = summarize(docs, { asOf: '2025-06-30', timeZone: 'Europe/Berlin' });
   const objectMs = performance.now() - t;

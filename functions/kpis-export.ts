@@ -1,6 +1,6 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { DayClock, formatDay } from '../shared/analytics/days.js';
-import { buildDaily, dailyCsv, type DailySeries } from '../shared/kpis/daily.js';
+import { buildDaily, dailyCsv, kpisExportPath, type DailySeries } from '../shared/kpis/daily.js';
 import { KpiQuery } from '../shared/kpis/report.js';
 import { logger } from '../shared/log.js';
 import { services } from '../shared/services.js';
@@ -16,7 +16,7 @@ export async function kpisExport(_timer: Timer, context: InvocationContext): Pro
     if (counters.length > 0) series.push(buildDaily(counters, KpiQuery.parse({ journeyId }), now, zone));
   }
   const date = formatDay(new DayClock(zone).dayOfMs(now.getTime()));
-  const path = `kpis/${date}.csv`;
+  const path = kpisExportPath(date);
   await runtime.blobs.put(path, dailyCsv(date, series), 'text/csv; charset=utf-8');
   logger(context).info('kpis.exported', { journeys: series.length, path, detail: `kpis-export: ${series.length} journeys → ${runtime.settings.snapshotContainer}/${path}` });
 }

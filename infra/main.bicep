@@ -71,6 +71,15 @@ param snapshotContainerName string = 'winback-snapshots'
 
 @minValue(1)
 param snapshotRetentionDays int = 30
+@description('Days segmentation work files (segment-work/) are kept; a failed run can be resumed within them.')
+@minValue(2)
+param segmentWorkRetentionDays int = 3
+@description('Days customer state files (segment-state/) are kept: longer than any gap between two completed runs, or the next run reads every customer document.')
+@minValue(2)
+param segmentStateRetentionDays int = 14
+@description('Days outbox files (rendered messages of channels without a provider) are kept.')
+@minValue(1)
+param outboxRetentionDays int = 90
 
 // ---- Monitoring ----
 @description('Days Log Analytics and Application Insights keep telemetry (values Application Insights accepts).')
@@ -180,6 +189,9 @@ module storage 'app/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     snapshotContainerName: snapshotContainerName
     snapshotRetentionDays: snapshotRetentionDays
+    segmentWorkRetentionDays: segmentWorkRetentionDays
+    segmentStateRetentionDays: segmentStateRetentionDays
+    outboxRetentionDays: outboxRetentionDays
     printContainerName: printContainerName
   }
 }

@@ -6,8 +6,8 @@
 // benchmarks), a package.json without devDependencies or scripts, a lock file pruned to production
 // dependencies, and node_modules from `npm ci --omit=dev`. Whoever runs `npm install` in the package later
 // (azd, a remote build) gets the same production dependencies and nothing else.
-// --check then proves it: no dev dependency present, and every dist/functions/*.js imports with production
-// dependencies only — in a directory outside the repository, so Node cannot fall back on the repository's
+// --check then proves it: no dev dependency present, every dist/functions/*.js imports with production
+// dependencies only, and a segmentation shard's worker thread starts from the package — in a directory outside the repository, so Node cannot fall back on the repository's
 // node_modules. The last line printed is JSON with the figures (files, bytes, deflated bytes ≈ zip size).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -87,6 +87,24 @@ if (values.check) {
   const loaded = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: out, encoding: 'utf8' });
   if (loaded.status !== 0) fail(`function modules do not load with production dependencies only:\n${loaded.stderr}`);
   console.log(loaded.stdout.trim());
+  // A shard's worker threads load their own entry module (dist/shared/segmentation/compute-worker.js): one
+  // task through a two-thread pool proves it is in the package and loads with production dependencies only.
+  const workerProbe = `
+    const { PooledCompute } = await import('./dist/shared/segmentation/compute-pool.js');
+    const { parseDay } = await import('./dist/shared/analytics/days.js');
+    const pool = new PooledCompute({ threads: 2, minRowsPerThread: 1 });
+    const rows = ['a', 'b'].map((customerId) => ({ customerId, occurredAt: '2024-01-02T10:00:00Z', totalMinor: 100, type: 'purchase' }));
+    const out = await pool.summarize({ runId: 'probe', shard: 0, asOf: '2024-01-31', asOfDay: parseDay('2024-01-31'), timeZone: 'UTC', rows });
+    await pool.close();
+    if (!out.ok || out.work.customers.join() !== 'a,b') throw new Error('unexpected answer ' + JSON.stringify(out));
+    console.log('shard worker threads answer from the package');`;
+  // From a file: a worker thread inherits the parent's execArgv, and `--input-type` is refused outside --eval.
+  const probeFile = path.join(out, 'probe-worker.mjs');
+  writeFileSync(probeFile, workerProbe);
+  const worker = spawnSync(process.execPath, [probeFile], { cwd: out, encoding: 'utf8' });
+  rmSync(probeFile);
+  if (worker.status !== 0) fail(`the shard worker thread does not run from the package:\n${worker.stderr}`);
+  console.log(worker.stdout.trim());
 }
 
 console.log(`package: ${out} — ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB, ≈ ${(deflatedBytes / 1e6).toFixed(1)} MB zipped; node_modules: ${installed.join(', ')}`);

@@ -53,6 +53,37 @@ export const queues = {
   deliveryEvents: { name: 'delivery-events', maxDeliveryCount: 10, lockDurationSeconds: 60, duplicateDetection: true },
 } as const satisfies Record<string, QueueSpec>;
 
+/**
+ * Top-level folders the app writes in the snapshot container (SNAPSHOT_CONTAINER), and whether Blob lifecycle
+ * rules (infra/app/storage.bicep, one days parameter each) delete them. The print container has its own rule.
+ */
+export const snapshotFolders = {
+  /** Run snapshots (CSV parts, summary.json): the analyst's copy. */
+  segmentSnapshots: { prefix: 'segments/', expires: true },
+  /**
+   * Shard work files (summaries, partial statistics): read only while a run is in progress or resumed. At
+   * least 2 days: lifecycle rules run about once a day, and a run started late at night must find its own.
+   */
+  segmentWork: { prefix: 'segment-work/', expires: true, minDays: 2 },
+  /**
+   * Customer state files: the next run's baseline (a missing one only makes that run read every document).
+   * At least 2 days, so that the next night still finds yesterday's files whenever the rule runs.
+   */
+  segmentState: { prefix: 'segment-state/', expires: true, minDays: 2 },
+  /** Rendered messages of channels without a provider: they name people, so they go like printed letters do. */
+  outbox: { prefix: 'outbox/', expires: true },
+  /** Daily KPI exports: a few kilobytes a day, the history BI tools compare against; kept. */
+  kpiExports: { prefix: 'kpis/', expires: false },
+} as const satisfies Record<string, BlobFolderSpec>;
+
+export interface BlobFolderSpec {
+  /** Ends in "/". */
+  prefix: string;
+  expires: boolean;
+  /** The least number of days the lifecycle rule may keep the folder (its Bicep parameter's @minValue). */
+  minDays?: number;
+}
+
 export interface ContainerSpec {
   name: string;
   partitionKey: string;

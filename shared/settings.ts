@@ -30,6 +30,7 @@ export const settingNames = {
   segmentsConfig: 'SEGMENTS_CONFIG',
   segmentsStaleAfterDays: 'SEGMENTS_STALE_AFTER_DAYS',
   segmentsStallMinutes: 'SEGMENTS_STALL_MINUTES',
+  segmentsWorkerThreads: 'SEGMENTS_WORKER_THREADS',
   shopifySecret: 'SHOPIFY_WEBHOOK_SECRET',
   shopwareSecret: 'SHOPWARE_WEBHOOK_SECRET',
   linkEmailMatching: 'LINK_EMAIL_MATCHING',
@@ -121,6 +122,11 @@ export interface Settings {
   segmentsStaleAfterDays: number;
   /** A run in progress with no shard reporting for this long is marked failed by the watchdog. */
   segmentsStallMinutes: number;
+  /**
+   * Worker threads a segmentation shard splits its CPU-bound work over; absent = the cores the instance has
+   * (os.availableParallelism()); 0 or 1 = in-process.
+   */
+  segmentsWorkerThreads?: number;
   shopifySecret?: string;
   shopwareSecret?: string;
   /**
@@ -238,6 +244,10 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
     z.coerce.number('a whole number of minutes from 15 to 1440').int('a whole number of minutes from 15 to 1440').min(15, 'at least 15 (above the 10-minute function timeout)').max(1440, 'at most 1440'),
     30,
   );
+  const segmentsWorkerThreads = read(
+    settingNames.segmentsWorkerThreads,
+    z.coerce.number('a whole number of threads from 0 to 64').int('a whole number of threads from 0 to 64').min(0, 'at least 0').max(64, 'at most 64'),
+  );
   // An unresolved Key Vault reference arrives as its own text; used as a key it would let anyone who can
   // read app settings forge webhooks.
   const secret = z
@@ -264,6 +274,7 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
     segmentsConfig,
     segmentsStaleAfterDays: segmentsStaleAfterDays!,
     segmentsStallMinutes: segmentsStallMinutes!,
+    ...(segmentsWorkerThreads !== undefined ? { segmentsWorkerThreads } : {}),
     shopifySecret,
     shopwareSecret,
     linkEmailMatching: linkEmailMatching!,

@@ -91,6 +91,9 @@ var appSettings = {
   LINK_EMAIL_MATCHING: 'verified'
   SEGMENTS_STALE_AFTER_DAYS: '7'
   SEGMENTS_STALL_MINUTES: '30'
+  // Empty: a shard splits its CPU-bound work over as many worker threads as the instance has cores; '1' keeps
+  // it in-process, which measured faster so far (docs/segmentation.md, "A shard on every core").
+  SEGMENTS_WORKER_THREADS: ''
 
   // Versionless references: a new secret version is picked up on restart (or within 24 h).
   SHOPIFY_WEBHOOK_SECRET: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${shopifySecretName})'

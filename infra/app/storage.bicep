@@ -20,9 +20,18 @@ param printContainerName string = ''
 @minValue(1)
 param printRetentionDays int = 90
 
-@description('Snapshots under <container>/segments/<runId>/ older than this are deleted by a lifecycle rule.')
+@description('Snapshots under <container>/segments/<runId>/ (the analyst\'s copy) older than this are deleted by a lifecycle rule.')
 @minValue(1)
 param snapshotRetentionDays int = 30
+@description('Days the shard work files under <container>/segment-work/<runId>/ are kept: read only while the run is in progress, or when a failed run is resumed.')
+@minValue(2)
+param segmentWorkRetentionDays int = 3
+@description('Days the customer state files under <container>/segment-state/<runId>/ are kept: the next run\'s baseline. Nights without a completed run longer than this make the next run read every customer document instead.')
+@minValue(2)
+param segmentStateRetentionDays int = 14
+@description('Days the outbox files under <container>/outbox/ (rendered messages of channels without a provider; they name people) are kept.')
+@minValue(1)
+param outboxRetentionDays int = 90
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -113,32 +122,91 @@ var printRules = empty(printContainerName) ? [] : [
   }
 ]
 
-// Every nightly segmentation run writes a full snapshot; without expiry they would accumulate forever.
+// The snapshot container's folders (shared/resources.ts snapshotFolders) and how long each is kept; without
+// expiry every nightly run's snapshot, work and state files would accumulate forever. kpis/ is kept.
+// State files must outlive the gap between two completed runs: the next run compares against the latest
+// completed run's files (normally a day old); once they are gone it falls back to reading every document.
+var snapshotRules = [
+  {
+    name: 'expire-segment-snapshots'
+    enabled: true
+    type: 'Lifecycle'
+    definition: {
+      filters: {
+        blobTypes: ['blockBlob']
+        prefixMatch: ['${snapshotContainerName}/segments/']
+      }
+      actions: {
+        baseBlob: {
+          delete: {
+            daysAfterModificationGreaterThan: snapshotRetentionDays
+          }
+        }
+      }
+    }
+  }
+  {
+    name: 'expire-segment-work'
+    enabled: true
+    type: 'Lifecycle'
+    definition: {
+      filters: {
+        blobTypes: ['blockBlob']
+        prefixMatch: ['${snapshotContainerName}/segment-work/']
+      }
+      actions: {
+        baseBlob: {
+          delete: {
+            daysAfterModificationGreaterThan: segmentWorkRetentionDays
+          }
+        }
+      }
+    }
+  }
+  {
+    name: 'expire-segment-state'
+    enabled: true
+    type: 'Lifecycle'
+    definition: {
+      filters: {
+        blobTypes: ['blockBlob']
+        prefixMatch: ['${snapshotContainerName}/segment-state/']
+      }
+      actions: {
+        baseBlob: {
+          delete: {
+            daysAfterModificationGreaterThan: segmentStateRetentionDays
+          }
+        }
+      }
+    }
+  }
+  {
+    name: 'expire-outbox'
+    enabled: true
+    type: 'Lifecycle'
+    definition: {
+      filters: {
+        blobTypes: ['blockBlob']
+        prefixMatch: ['${snapshotContainerName}/outbox/']
+      }
+      actions: {
+        baseBlob: {
+          delete: {
+            daysAfterModificationGreaterThan: outboxRetentionDays
+          }
+        }
+      }
+    }
+  }
+]
+
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
   parent: storage
   name: 'default'
   properties: {
     policy: {
-      rules: concat([
-        {
-          name: 'expire-segment-snapshots'
-          enabled: true
-          type: 'Lifecycle'
-          definition: {
-            filters: {
-              blobTypes: ['blockBlob']
-              prefixMatch: ['${snapshotContainerName}/segments/']
-            }
-            actions: {
-              baseBlob: {
-                delete: {
-                  daysAfterModificationGreaterThan: snapshotRetentionDays
-                }
-              }
-            }
-          }
-        }
-      ], printRules)
+      rules: concat(snapshotRules, printRules)
     }
   }
   dependsOn: [snapshotContainer]

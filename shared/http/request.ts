@@ -78,8 +78,29 @@ export function correlationId(request: HttpRequest, context: Pick<InvocationCont
 }
 
 /**
- * Wraps a handler so that infrastructure trouble (Cosmos throttling or outage) answers 503 with Retry-After
- * rather than a bare 500, and anything unexpected is logged with the invocation id.
+ * Why an error is a backing service's passing trouble rather than a fault of the request or the code, or
+ * undefined. Under load these are what a read meets: Cosmos throttling (429), its own timeout or
+ * retry-with (408, 449, 503), the SDK giving up on a request it sent (`TimeoutError`, after
+ * connectionPolicy.requestTimeout), and a connection reset, refused or cut while the answer was on its way.
+ * Retrying the request can succeed; answering 500 for them would report a bug that is not there.
+ */
+export function dependencyFailure(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, statusCode, name } = error as { code?: unknown; statusCode?: unknown; name?: unknown };
+  const status = typeof code === 'number' ? code : typeof statusCode === 'number' ? statusCode : undefined;
+  if (status === 429) return 'throttled (429)';
+  if (status === 408 || status === 449 || status === 503) return `unavailable (${status})`;
+  if (code === 'TimeoutError' || name === 'TimeoutError') return 'timed out (TimeoutError)';
+  if (typeof code === 'string' && transientNetworkCodes.has(code)) return `connection failed (${code})`;
+  return undefined;
+}
+
+const transientNetworkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'REQUEST_SEND_ERROR']);
+
+/**
+ * Wraps a handler so that infrastructure trouble (Cosmos throttling, timeouts, an outage) answers 503 with
+ * Retry-After rather than a bare 500, and anything unexpected is logged with the invocation id. Every 5xx
+ * it answers is logged with its reason.
  */
 export function httpHandler(
   handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit | Failure>,
@@ -94,15 +115,15 @@ export function httpHandler(
     });
     try {
       const result = await handler(request, context);
+      if ('kind' in result && result.kind === 'unavailable') log.warn('http.unavailable', { reason: result.detail });
       return withCorrelation('kind' in result ? failureResponse(result) : result);
     } catch (error) {
-      const code = (error as { code?: number | string }).code;
-      const status = (error as { statusCode?: number }).statusCode;
-      if (code === 429 || status === 429 || code === 503 || status === 503 || code === 'ECONNREFUSED' || code === 'ETIMEDOUT') {
-        log.warn('http.dependency_unavailable', { detail: (error as Error).message });
+      const reason = dependencyFailure(error);
+      if (reason !== undefined) {
+        log.warn('http.dependency_unavailable', { reason, detail: (error as Error).message });
         return withCorrelation(failureResponse({ kind: 'unavailable', detail: 'a backing service is busy or unreachable; retry', retryAfterSeconds: 5 }));
       }
-      log.error('http.failed', { detail: error instanceof Error ? error.stack ?? error.message : String(error) });
+      log.error('http.failed', { reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error), detail: error instanceof Error ? error.stack ?? error.message : String(error) });
       return withCorrelation(problemResponse({ status: 500, title: 'Internal Server Error', detail: `invocation ${context.invocationId} failed` }));
     }
   };

@@ -1,4 +1,5 @@
 import { DayClock } from '../analytics/days.js';
+import { snapshotFolders } from '../resources.js';
 import type { CounterDocument } from './counters.js';
 import { reportOf, selectCounters, type ArmView, type ComparisonView, type KpiQuery } from './report.js';
 
@@ -57,6 +58,9 @@ const cell = (value: unknown): string => {
   const text = typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : String(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
+
+/** Where kpis-export writes a day's CSV in the snapshot container. */
+export const kpisExportPath = (date: string) => `${snapshotFolders.kpiExports.prefix}${date}.csv`;
 
 /**
  * CSV for Tableau / Power BI: one row per journey, arm and entry day (cumulative, as in /api/kpis/daily), each

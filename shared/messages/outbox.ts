@@ -1,9 +1,10 @@
+import { snapshotFolders } from '../resources.js';
 import type { BlobStore } from '../storage/blobs.js';
 import type { ChannelAdapter, Delivery, MessageChannel, SendOutcome } from './contract.js';
 
 /** Blob path of a message in the outbox: one folder per UTC day, one JSON document per message. */
 export function outboxPath(messageId: string, at: Date): string {
-  return `outbox/${at.toISOString().slice(0, 10)}/${encodeURIComponent(messageId)}.json`;
+  return `${snapshotFolders.outbox.prefix}${at.toISOString().slice(0, 10)}/${encodeURIComponent(messageId)}.json`;
 }
 
 /**

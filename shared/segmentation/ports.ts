@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { MessageBus } from '../messaging/bus.js';
 import type { BlobStore } from '../storage/blobs.js';
+import type { ShardCompute } from './compute.js';
 import type { CustomerAnalytics, StoredSegmentation, WritePolicy } from './customer-update.js';
 import type { SegmentRun } from './run.js';
 
@@ -81,6 +82,8 @@ export interface SegmentationDeps {
   log: (line: string) => void;
   /** Only the local host sets this: runs may then carry test faults. */
   allowTestFaults: boolean;
+  /** Where the CPU-bound part of a shard runs (worker threads when the instance has cores); default in-process. */
+  compute?: ShardCompute;
   /** Parallel customer reads/writes within a shard. */
   concurrency?: number;
   /** When stored scores are rewritten although nothing material changed. */

@@ -1,7 +1,7 @@
-import { emptyFields, Scorer } from '../analytics/index.js';
 import { rulesUse } from '../analytics/segments.js';
 import { mapWithConcurrency } from '../concurrency.js';
 import { queues } from '../resources.js';
+import { inProcessCompute, sliceWork, type ScoreTask } from './compute.js';
 import { csvRow, snapshotColumns } from './csv.js';
 import { decideCustomer, movementKey, stateOf, type CustomerState } from './customer-update.js';
 import { writeCustomer, type Basis } from './customer-writes.js';
@@ -11,14 +11,16 @@ import { finalizeRun } from './finalize.js';
 import { partPath, statePath, summariesPath } from './paths.js';
 import { shardRange } from './plan.js';
 import type { SegmentationDeps } from './ports.js';
-import { scoreCustomerAt, type ScoredCustomer } from './record.js';
+import type { ScoredCustomer } from './record.js';
 import { passComplete, recordShard, type RecordOutcome, type ScoreResult } from './run.js';
 import { snapshotRow } from './snapshot-rows.js';
 import { loadBaseline, stateFile } from './state.js';
 import { secondsSince } from './summarize.js';
-import { ShardWork, workColumns } from './work.js';
+import { ShardWork } from './work.js';
 
 const chunkSize = 100;
+/** Customers scored ahead of the writes at a time (a multiple of chunkSize). */
+const blockSize = 200 * chunkSize;
 
 /**
  * Pass 2 of a shard: score and segment its customers from the summaries pass 1 kept, send `segment.changed`
@@ -39,16 +41,29 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
   const bytes = await deps.blobs.get(summariesPath(runId, shard));
   if (!bytes) throw new Error(`run ${runId}: summaries of shard ${shard} are missing`);
   const work = ShardWork.parse(JSON.parse(bytes.toString('utf8')));
-  const columns = workColumns(work);
-  const scorer = new Scorer(models, cutPoints, run.config);
   const context = { runId, asOf: run.asOf, timeUnit: run.timeUnit, currency: run.currency ?? null, computedAt: deps.clock.now().toISOString() };
   const fault = faultAt(deps, run, 'score', shard, deliveryCount);
   const concurrency = deps.concurrency ?? 16;
+  const compute = deps.compute ?? inProcessCompute;
+  const task: ScoreTask = { work, models, cutPoints, config: run.config, context };
 
   // With a baseline (the previous run's state files) the shard reads no customer document; without one
   // (first run, a backtest, a missing file) it reads each customer before deciding. Rules on what delivery
-  // reports keep on the document (engagement) need the documents themselves, read before scoring.
+  // reports keep on the document (engagement) need the documents themselves, read before scoring: those
+  // customers are scored chunk by chunk. All others are scored a block ahead of the writes, so that on a
+  // worker pool the scoring of the next block overlaps the I/O of this one (and the first block the baseline
+  // read); a block bounds what is held in memory.
   const needsDocuments = rulesUse(run.config.segments, ['engagementRate', 'couponRedemptionRate']);
+  const n = work.customers.length;
+  const scoreBlock = (from: number): Promise<ScoredCustomer[]> | undefined => {
+    if (needsDocuments || from >= n) return undefined;
+    const scoring = compute.score({ ...task, work: sliceWork(work, from, Math.min(n, from + blockSize)) });
+    // Observed at once: a failure surfaces when the block is awaited, not as an unhandled rejection before.
+    scoring.catch(() => undefined);
+    return scoring;
+  };
+  let nextBlock = scoreBlock(0);
+  let block: ScoredCustomer[] = [];
   const baseline = run.baseline && !needsDocuments ? await loadBaseline(deps, run.baseline, shardRange(shard, run.shards), run.shards) : undefined;
 
   const segments: Record<string, number> = {};
@@ -60,18 +75,20 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
   let skippedErased = 0;
   const csv: string[] = [csvRow(snapshotColumns)];
   const states: CustomerState[] = [];
-  const f = emptyFields();
   const chunks = Math.ceil(work.customers.length / chunkSize);
 
   for (let chunk = 0; chunk < chunks; chunk++) {
     const from = chunk * chunkSize;
     const ids = work.customers.slice(from, Math.min(work.customers.length, (chunk + 1) * chunkSize));
     const documents = baseline ? undefined : await mapWithConcurrency(ids, concurrency, (id) => deps.customers.read(id));
-    const scored: ScoredCustomer[] = ids.map((_, k) => {
-      const s = scoreCustomerAt(work, columns, from + k, scorer, f, context, documents?.[k]?.stored.engagement);
-      segments[s.segment] = (segments[s.segment] ?? 0) + 1;
-      return s;
-    });
+    if (!needsDocuments && from % blockSize === 0) {
+      block = (await nextBlock)!;
+      nextBlock = scoreBlock(from + blockSize);
+    }
+    const scored: ScoredCustomer[] = needsDocuments
+      ? await compute.score({ ...task, work: sliceWork(work, from, from + ids.length), engagement: documents?.map((d) => d?.stored.engagement) })
+      : block.slice(from % blockSize, (from % blockSize) + ids.length);
+    for (const s of scored) segments[s.segment] = (segments[s.segment] ?? 0) + 1;
 
     const known: { state: CustomerState | undefined; basis: Basis }[] = baseline
       ? scored.map((s) => ({ state: baseline.get(s.customerId), basis: { kind: 'assumed' } }))

@@ -1,8 +1,11 @@
+import { availableParallelism } from 'node:os';
 import type { InvocationContext } from '@azure/functions';
 import { lineLog, type LogFields } from '../log.js';
 import { AnalyticsConfig } from '../analytics/index.js';
 import { containers } from '../resources.js';
 import { runtime, type Runtime } from '../runtime.js';
+import { inProcessCompute, type ShardCompute } from './compute.js';
+import { PooledCompute } from './compute-pool.js';
 import { CosmosCustomerSegmentationStore, CosmosPurchaseSource, CosmosRunRepository } from './cosmos.js';
 import type { SegmentationSettings } from './start.js';
 import type { SegmentationDeps } from './ports.js';
@@ -31,11 +34,22 @@ export function segmentationSettings(rt: Runtime): SegmentationSettings {
   };
 }
 
+/**
+ * Where a shard's CPU-bound work runs: SEGMENTS_WORKER_THREADS threads, by default as many as the instance
+ * has cores; one thread is in-process (a pool of one would only add copying).
+ */
+export function shardCompute(configured: number | undefined, cores = availableParallelism()): ShardCompute {
+  const threads = configured ?? cores;
+  return threads > 1 ? new PooledCompute({ threads }) : inProcessCompute;
+}
+
 let cached: { runtime: Runtime; settings: SegmentationSettings; runs: CosmosRunRepository; base: Omit<SegmentationDeps, 'log'> } | undefined;
 
 function build() {
   const rt = runtime();
   if (cached?.runtime === rt) return cached;
+  // A new runtime (tests reconfigure it) gets its own pool; the old one's threads are stopped.
+  if (cached?.base.compute instanceof PooledCompute) void cached.base.compute.close();
   const runs = new CosmosRunRepository(rt.container(containers.segmentRuns.name));
   cached = {
     runtime: rt,
@@ -51,6 +65,7 @@ function build() {
       // Only the local host installs its in-process Service Bus; in Azure test faults are never honoured.
       allowTestFaults: rt.settings.serviceBus.kind === 'local',
       writePolicy: { staleAfterDays: rt.settings.segmentsStaleAfterDays },
+      compute: shardCompute(rt.settings.segmentsWorkerThreads),
     },
   };
   return cached;

@@ -1,4 +1,5 @@
-import { partialStats, summarize, type PurchaseRecord } from '../analytics/index.js';
+import { partialStats } from '../analytics/index.js';
+import { inProcessCompute } from './compute.js';
 import { faultAt, TestFault } from './faults.js';
 import { sendShards } from './fan-out.js';
 import { fitRun } from './fit.js';
@@ -6,7 +7,7 @@ import { partialPath, summariesPath } from './paths.js';
 import { occurredBefore, shardRange } from './plan.js';
 import type { SegmentationDeps } from './ports.js';
 import { passComplete, pendingShards, recordShard, type RecordOutcome, type SummarizeResult } from './run.js';
-import { shardWork, workColumns } from './work.js';
+import { workColumns, type ShardWork } from './work.js';
 
 /**
  * Pass 1 of a shard: read its bucket range of `purchases`, build the customers' summaries (kept in Blob for
@@ -26,7 +27,7 @@ export async function summarizeShard(deps: SegmentationDeps, runId: string, shar
   if (shard >= run.shards) return deps.log(`segments: run ${runId} has ${run.shards} shards; dropping summarize ${shard}`);
 
   if (!Object.hasOwn(run.summarize, String(shard))) {
-    const rows: Parameters<typeof PurchaseRecord.parse>[0][] = [];
+    const rows: unknown[] = [];
     const currencies = new Set<string>();
     for await (const page of deps.purchases.scan(shardRange(shard, run.shards), occurredBefore(run.asOf))) {
       for (const row of page) {
@@ -34,9 +35,10 @@ export async function summarizeShard(deps: SegmentationDeps, runId: string, shar
         if (row.currency) currencies.add(row.currency);
       }
     }
-    const summary = summarize(rows, { asOf: run.asOf, timeZone: run.timeZone });
+    const compute = deps.compute ?? inProcessCompute;
+    const summary = await compute.summarize({ runId, shard, asOf: run.asOf, asOfDay: run.asOfDay, timeZone: run.timeZone, rows });
     if (!summary.ok) throw new Error(`summarize shard ${shard}: ${summary.message}`);
-    const work = shardWork(runId, shard, run.asOfDay, summary.summaries, currencies);
+    const work: ShardWork = { ...summary.work, currencies: [...currencies].sort() };
     const partial = partialStats(workColumns(work));
     await deps.blobs.put(summariesPath(runId, shard), JSON.stringify(work), 'application/json');
     await deps.blobs.put(partialPath(runId, shard), JSON.stringify(partial), 'application/json');

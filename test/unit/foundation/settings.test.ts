@@ -23,6 +23,16 @@ describe('settings', () => {
     expect(() => loadSettings({ ...base, LINK_EMAIL_MATCHING: 'yes' })).toThrow(/LINK_EMAIL_MATCHING: expected verified or off/);
   });
 
+  it('leaves the shard worker threads to the instance unless SEGMENTS_WORKER_THREADS says', () => {
+    expect(loadSettings(base).segmentsWorkerThreads).toBeUndefined();
+    expect(loadSettings({ ...base, SEGMENTS_WORKER_THREADS: '' }).segmentsWorkerThreads).toBeUndefined();
+    expect(loadSettings({ ...base, SEGMENTS_WORKER_THREADS: '0' }).segmentsWorkerThreads).toBe(0);
+    expect(loadSettings({ ...base, SEGMENTS_WORKER_THREADS: '4' }).segmentsWorkerThreads).toBe(4);
+    expect(() => loadSettings({ ...base, SEGMENTS_WORKER_THREADS: 'all' })).toThrow(/SEGMENTS_WORKER_THREADS: expected a whole number of threads/);
+    expect(() => loadSettings({ ...base, SEGMENTS_WORKER_THREADS: '2.5' })).toThrow(/SEGMENTS_WORKER_THREADS/);
+    expect(() => loadSettings({ ...base, SEGMENTS_WORKER_THREADS: '65' })).toThrow(/SEGMENTS_WORKER_THREADS: expected at most 64/);
+  });
+
   it('accepts connection strings instead', () => {
     const settings = loadSettings({
       CosmosDB: 'AccountEndpoint=https://localhost:8081/;AccountKey=abc==;',

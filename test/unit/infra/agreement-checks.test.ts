@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CodeSide,
   InfraSide,
+  checkBlobLifecycle,
   checkContainers,
   checkEnvironmentReads,
   checkExemptions,
@@ -255,6 +256,48 @@ describe('identity checks report', () => {
     ]);
     const cosmosRole = editInfra(cosmos, "var dataContributorRoleId = '00000000-0000-0000-0000-000000000002'", "var dataContributorRoleId = '00000000-0000-0000-0000-000000000001'");
     expect(checkRoles(cosmosRole)).toEqual([expect.stringContaining('Built-in Data Contributor')]);
+  });
+});
+
+describe('blob lifecycle checks report', () => {
+  const storage = 'infra/app/storage.bicep';
+  const folders = code.snapshotFolders;
+
+  it('a path the code writes outside every declared folder, and a blob writer whose paths are not sampled', () => {
+    const stray = withCode({ blobPaths: [...code.blobPaths, { writer: 'shared/x.ts', path: 'scratch/x.json', container: 'snapshot' }] });
+    expect(checkBlobLifecycle(stray, infra)).toEqual([expect.stringContaining('shared/x.ts writes scratch/x.json, outside every folder')]);
+    const unsampled = withCode({ sources: { ...code.sources, 'shared/y.ts': 'await deps.blobs.put(`tmp/${id}`, body)' } });
+    expect(checkBlobLifecycle(unsampled, infra)).toEqual([expect.stringContaining('shared/y.ts writes blobs, but test/unit/infra/repo.ts samples none')]);
+  });
+
+  it('an expiring folder without its rule, and a rule for a folder the code does not know', () => {
+    const renamed = editInfra(storage, "prefixMatch: ['${snapshotContainerName}/segment-work/']", "prefixMatch: ['${snapshotContainerName}/segment-scratch/']");
+    expect(checkBlobLifecycle(code, renamed)).toEqual([
+      expect.stringContaining('expires segment-scratch/, which shared/resources.ts snapshotFolders does not declare'),
+      'segment-work/ expires (snapshotFolders): snapshotRules needs exactly one rule for it, found 0',
+    ]);
+    const newFolder = withCode({ snapshotFolders: { ...folders, exports: { prefix: 'exports/', expires: true } } });
+    expect(checkBlobLifecycle(newFolder, infra)).toEqual(['exports/ expires (snapshotFolders): snapshotRules needs exactly one rule for it, found 0']);
+  });
+
+  it('a kept folder that a rule expires', () => {
+    const kept = withCode({ snapshotFolders: { ...folders, outbox: { prefix: 'outbox/', expires: false } } });
+    expect(checkBlobLifecycle(kept, infra)).toEqual(['outbox/ is kept (snapshotFolders), but snapshotRules expires it']);
+  });
+
+  it('days that are not a parameter, or a state file rule that may delete yesterday\'s baseline', () => {
+    const literal = editInfra(storage, 'daysAfterModificationGreaterThan: segmentStateRetentionDays', 'daysAfterModificationGreaterThan: 14');
+    expect(checkBlobLifecycle(code, literal)).toEqual([expect.stringContaining('snapshotRules "expire-segment-state": the days should be a parameter')]);
+    const short = editInfra(storage, '@minValue(2)\nparam segmentStateRetentionDays int = 14', '@minValue(1)\nparam segmentStateRetentionDays int = 1');
+    expect(checkBlobLifecycle(code, short)).toEqual([
+      'param segmentStateRetentionDays: default 1 days, but segment-state/ must be kept at least 2 (snapshotFolders)',
+      'param segmentStateRetentionDays: needs @minValue(2) or more (segment-state/ must be kept at least 2 days), got 1',
+    ]);
+  });
+
+  it('rules the lifecycle resource does not apply', () => {
+    const unused = editInfra(storage, 'rules: concat(snapshotRules, printRules)', 'rules: printRules');
+    expect(checkBlobLifecycle(code, unused)).toEqual([expect.stringContaining('properties.policy.rules does not use snapshotRules')]);
   });
 });
 

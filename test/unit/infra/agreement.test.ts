@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  checkBlobLifecycle,
   checkContainers,
   checkEnvironmentReads,
   checkExemptions,
@@ -36,6 +37,10 @@ describe('code and infra agree', () => {
 
   it('every Cosmos container in shared/resources.ts is declared with its partition key and TTL, and no other', () => {
     expect(checkContainers(code, infra)).toEqual([]);
+  });
+
+  it('every folder the code writes in the snapshot container expires by a lifecycle rule with its days a parameter, or is declared kept', () => {
+    expect(checkBlobLifecycle(code, infra)).toEqual([]);
   });
 
   it('every queue in shared/resources.ts is declared with its delivery count, lock and duplicate detection, and no other', () => {

@@ -18,9 +18,9 @@ import {
   stripComments,
 } from './bicep-reader.js';
 
-import type { ContainerSpec, QueueSpec } from '../../../shared/resources.js';
+import type { BlobFolderSpec, ContainerSpec, QueueSpec } from '../../../shared/resources.js';
 
-export type { ContainerSpec, QueueSpec };
+export type { BlobFolderSpec, ContainerSpec, QueueSpec };
 
 export interface CodeSide {
   containers: Record<string, ContainerSpec>;
@@ -30,6 +30,10 @@ export interface CodeSide {
   localSettingsExample: string[];
   /** path → TypeScript source, for functions/, shared/, local/ */
   sources: Record<string, string>;
+  /** shared/resources.ts snapshotFolders: the snapshot container's folders and whether they expire */
+  snapshotFolders: Record<string, BlobFolderSpec>;
+  /** a sample of every blob path the code writes, from its path builders, with the file that writes it */
+  blobPaths: { writer: string; path: string; container: 'snapshot' | 'print' }[];
   /** settings.ts's result for an environment carrying only the given app settings; throws like loadSettings */
   loadSettings: (env: Record<string, string>) => SettingsView;
 }
@@ -631,6 +635,89 @@ export function checkParses(infra: InfraSide): string[] {
       readVars(text);
     } catch (error) {
       problems.push(`${file}: ${(error as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * The snapshot container's lifecycle rules (`var snapshotRules` in infra/app/storage.bicep, consumed by the
+ * managementPolicies resource) against shared/resources.ts `snapshotFolders`: every path the code writes lies
+ * in a declared folder; every expiring folder has exactly one delete rule, whose days are a parameter with a
+ * default and a @minValue no smaller than the folder's `minDays`; kept folders have none; no rule names a
+ * folder the code does not know. Print files live in their own container, with their own rule.
+ */
+export function checkBlobLifecycle(code: CodeSide, infra: InfraSide): string[] {
+  const problems: string[] = [];
+  const folders = Object.values(code.snapshotFolders);
+  for (const { writer, path, container } of code.blobPaths) {
+    if (container === 'print') {
+      if (!path.startsWith('print/')) problems.push(`${writer} writes ${path} in the print container outside print/, which no rule expires`);
+      continue;
+    }
+    if (!folders.some((f) => path.startsWith(f.prefix))) {
+      problems.push(`${writer} writes ${path}, outside every folder in shared/resources.ts snapshotFolders: declare its folder (and its lifecycle rule)`);
+    }
+  }
+  const sampled = new Set(code.blobPaths.map((p) => p.writer));
+  for (const [file, text] of Object.entries(code.sources)) {
+    if (/\bblobs\.put\(/.test(text) && !sampled.has(file)) {
+      problems.push(`${file} writes blobs, but test/unit/infra/repo.ts samples none of its paths: add them so that their folder is checked`);
+    }
+  }
+
+  const found = findVar(infra, 'snapshotRules');
+  if (!found || !Array.isArray(found.value) || !found.value.every(isObject)) {
+    problems.push(`infra: no \`var snapshotRules = [...]\` literal array of lifecycle rules found`);
+    return problems;
+  }
+  const source = infra.files[found.file] ?? '';
+  const policy = resourcesOfType(infra, 'Microsoft.Storage/storageAccounts/managementPolicies');
+  if (policy.length !== 1) problems.push(`infra: expected one managementPolicies resource, found ${policy.length}`);
+  else if (!/\bsnapshotRules\b/.test(render(get(policy[0]!.body, 'properties', 'policy', 'rules')))) {
+    problems.push(`resource ${policy[0]!.symbol}: properties.policy.rules does not use snapshotRules`);
+  }
+  const rulesByPrefix = new Map<string, BicepObject[]>();
+  for (const rule of found.value as BicepObject[]) {
+    const match = get(rule, 'definition', 'filters', 'prefixMatch');
+    const prefixes = Array.isArray(match) ? match : [];
+    if (prefixes.length !== 1 || typeof prefixes[0] !== 'string' || !prefixes[0].startsWith('${snapshotContainerName}/')) {
+      problems.push(`snapshotRules ${str(rule['name'])}: prefixMatch must be one '\${snapshotContainerName}/<folder>/', got ${str(match)}`);
+      continue;
+    }
+    const folder = prefixes[0].slice('${snapshotContainerName}/'.length);
+    rulesByPrefix.set(folder, [...(rulesByPrefix.get(folder) ?? []), rule]);
+    if (!folders.some((f) => f.prefix === folder)) problems.push(`snapshotRules ${str(rule['name'])} expires ${folder}, which shared/resources.ts snapshotFolders does not declare`);
+  }
+  for (const folder of folders) {
+    const rules = rulesByPrefix.get(folder.prefix) ?? [];
+    if (!folder.expires) {
+      if (rules.length > 0) problems.push(`${folder.prefix} is kept (snapshotFolders), but snapshotRules expires it`);
+      continue;
+    }
+    if (rules.length !== 1) {
+      problems.push(`${folder.prefix} expires (snapshotFolders): snapshotRules needs exactly one rule for it, found ${rules.length}`);
+      continue;
+    }
+    const rule = rules[0]!;
+    if (rule['enabled'] !== true) problems.push(`snapshotRules ${str(rule['name'])}: not enabled`);
+    const types = get(rule, 'definition', 'filters', 'blobTypes');
+    if (render(types) !== '["blockBlob"]') problems.push(`snapshotRules ${str(rule['name'])}: blobTypes should be ['blockBlob'] (what the code writes), got ${str(types)}`);
+    const days = get(rule, 'definition', 'actions', 'baseBlob', 'delete', 'daysAfterModificationGreaterThan');
+    if (!(days instanceof Expr) || !/^[A-Za-z_]\w*$/.test(days.text)) {
+      problems.push(`snapshotRules ${str(rule['name'])}: the days should be a parameter, got ${str(days)}`);
+      continue;
+    }
+    const param = readParam(source, days.text);
+    const minValue = new RegExp(`@minValue\\((\\d+)\\)\\s*\\n(?:@[^\\n]*\\n)*param ${days.text}\\b`).exec(stripComments(source));
+    const atLeast = folder.minDays ?? 1;
+    if (!param.declared || typeof param.default !== 'number') {
+      problems.push(`${found.file}: param ${days.text} (days of ${folder.prefix}) needs a whole-number default`);
+    } else if (param.default < atLeast) {
+      problems.push(`param ${days.text}: default ${param.default} days, but ${folder.prefix} must be kept at least ${atLeast} (snapshotFolders)`);
+    }
+    if (!minValue || Number(minValue[1]) < atLeast) {
+      problems.push(`param ${days.text}: needs @minValue(${atLeast}) or more (${folder.prefix} must be kept at least ${atLeast} days), got ${minValue ? minValue[1] : 'none'}`);
     }
   }
   return problems;

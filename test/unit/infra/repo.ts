@@ -2,7 +2,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { containers, queues } from '../../../shared/resources.js';
+import { printCsvPath, printDonePath, printPdfPath, printPendingPrefix, printSkippedPath } from '../../../shared/channels/print.js';
+import { kpisExportPath } from '../../../shared/kpis/daily.js';
+import { outboxPath } from '../../../shared/messages/outbox.js';
+import { containers, queues, snapshotFolders } from '../../../shared/resources.js';
+import { partialPath, partPath, statePath, summariesPath, summaryPath } from '../../../shared/segmentation/paths.js';
 import { loadSettings, settingNames } from '../../../shared/settings.js';
 import type { CodeSide, InfraSide, SettingsView } from './agreement.js';
 
@@ -47,6 +51,18 @@ export function loadCode(): CodeSide {
     settingNames,
     localSettingsExample: Object.keys(example.Values ?? {}),
     sources,
+    snapshotFolders,
+    blobPaths: [
+      { writer: 'shared/segmentation/summarize.ts', path: summariesPath('r', 0), container: 'snapshot' },
+      { writer: 'shared/segmentation/summarize.ts', path: partialPath('r', 0), container: 'snapshot' },
+      { writer: 'shared/segmentation/score.ts', path: partPath('r', 0), container: 'snapshot' },
+      { writer: 'shared/segmentation/score.ts', path: statePath('r', 0), container: 'snapshot' },
+      { writer: 'shared/segmentation/finalize.ts', path: summaryPath('r'), container: 'snapshot' },
+      { writer: 'shared/messages/outbox.ts', path: outboxPath('m', new Date(0)), container: 'snapshot' },
+      { writer: 'functions/kpis-export.ts', path: kpisExportPath('2026-01-01'), container: 'snapshot' },
+      { writer: 'shared/channels/print.ts', path: `${printPendingPrefix('2026-01-01')}m.json`, container: 'print' },
+      ...[printCsvPath, printPdfPath, printSkippedPath, printDonePath].map((p) => ({ writer: 'shared/channels/print-batch.ts', path: p('2026-01-01'), container: 'print' as const })),
+    ],
     loadSettings: (env) => loadSettings(env) as SettingsView,
   };
 }
