@@ -54,6 +54,13 @@ export interface SimulateResult {
 }
 
 const fmt = (n: number) => n.toLocaleString('en');
+/** Hours of the UTC day at which the clock stops and the requests due by then are sent (2.1: after the nightly run). */
+const sendHours = [2.1, 8, 14, 20, 24];
+/** When a request for an event at `at` reaches the host: at the first stop of the clock at or after it. */
+function sentAt(at: Date): number {
+  const midnight = Math.floor(at.getTime() / dayMs) * dayMs;
+  return midnight + sendHours.find((hour) => midnight + hour * 3_600_000 >= at.getTime())! * 3_600_000;
+}
 /** Cosmos requests the embedded emulator served so far (undefined for a host that does not count them). */
 async function cosmosRequests(client: HostClient): Promise<number | undefined> {
   const r = await client.request<Record<string, Record<string, number>>>('GET', '/admin/local/cosmos/requests');
@@ -312,8 +319,9 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
         // The customer reads the coupon's conditions: an expired one stays at home, otherwise the basket is
         // filled up to its minimum.
         const conditions = await campaign.couponConditions(p.customer.id, p.couponCode);
-        const at = occurredAt(retailer, p.customer, p.purchase.day, p.purchase.localMinute);
-        if (conditions.expiresAt !== undefined && at.getTime() >= Date.parse(conditions.expiresAt)) {
+        // The host judges the coupon when the request arrives, which is when the clock next stops.
+        const arrives = sentAt(occurredAt(retailer, p.customer, p.purchase.day, p.purchase.localMinute));
+        if (conditions.expiresAt !== undefined && arrives >= Date.parse(conditions.expiresAt)) {
           counts['coupon-expired-unused'] = (counts['coupon-expired-unused'] ?? 0) + 1;
           const { couponCode: _expired, ...plain } = p;
           pending.push(...purchaseRequests(traffic, plain));
@@ -323,7 +331,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
       }
       pending.sort((a, b) => a.at.getTime() - b.at.getTime());
 
-      for (const hour of [2.1, 8, 14, 20, 24]) {
+      for (const hour of sendHours) {
         const boundary = midnight + hour * 3_600_000;
         const segStarted = Date.now();
         await client.expect([200], 'POST', '/admin/local/clock', { to: new Date(boundary).toISOString() });
