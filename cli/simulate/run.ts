@@ -155,7 +155,9 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
       args: ['--port', '0', '--cosmos-port', '0', '--blob-port', '0', '--data-dir', dataDir, '--fresh', '--in-memory', '--quiet', '--virtual-clock', options.start.toISOString()],
       // Shards as docs/segmentation.md advises (customers ÷ 30,000): the default 16 is sized for large bases,
       // and a small one pays sixteen shards' bookkeeping every night for nothing.
-      env: { SEGMENTS_SHARDS: String(Math.min(1024, Math.ceil(options.customers / 30_000))), ...process.env, WINBACK_FUNCTION_KEY: key, SHOPIFY_WEBHOOK_SECRET: shopifySecret },
+      // Shard compute in-process: on a machine whose cores already run the host, the emulator and this
+      // command, the worker pool measured slower (docs/segmentation.md, "A shard on every core").
+      env: { SEGMENTS_SHARDS: String(Math.min(1024, Math.ceil(options.customers / 30_000))), SEGMENTS_WORKER_THREADS: '1', ...process.env, WINBACK_FUNCTION_KEY: key, SHOPIFY_WEBHOOK_SECRET: shopifySecret },
       timeoutMs: 120_000,
     });
     client = new HostClient({ url: spawned.ready.url, key, log: (l) => progress.log(l) });
