@@ -1,5 +1,6 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { mapWithConcurrency } from '../../shared/concurrency.js';
+import { outboxFolder } from '../../shared/messages/outbox.js';
 
 /** What a simulated customer sees of a message that reached them: the outbox document's own fields. */
 export interface DeliveredMessage {
@@ -23,8 +24,7 @@ export async function deliveredMessages(blob: BlobServiceClient, containerName: 
   const container = blob.getContainerClient(containerName);
   const names: string[] = [];
   for (const day of [dayStart - dayMs, dayStart, dayStart + dayMs]) {
-    const prefix = `outbox/${new Date(day).toISOString().slice(0, 10)}/`;
-    for await (const item of container.listBlobsFlat({ prefix })) if (!seen.has(item.name)) names.push(item.name);
+    for await (const item of container.listBlobsFlat({ prefix: outboxFolder(new Date(day)) })) if (!seen.has(item.name)) names.push(item.name);
   }
   const messages = await mapWithConcurrency(names, 8, async (name) => {
     const document = JSON.parse((await container.getBlobClient(name).downloadToBuffer()).toString('utf8')) as {

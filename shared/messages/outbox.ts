@@ -2,9 +2,14 @@ import { snapshotFolders } from '../resources.js';
 import type { BlobStore } from '../storage/blobs.js';
 import type { ChannelAdapter, Delivery, MessageChannel, SendOutcome } from './contract.js';
 
+/** The outbox folder of a UTC day: `outbox/<YYYY-MM-DD>/`. */
+export function outboxFolder(at: Date): string {
+  return `${snapshotFolders.outbox.prefix}${at.toISOString().slice(0, 10)}/`;
+}
+
 /** Blob path of a message in the outbox: one folder per UTC day, one JSON document per message. */
 export function outboxPath(messageId: string, at: Date): string {
-  return `${snapshotFolders.outbox.prefix}${at.toISOString().slice(0, 10)}/${encodeURIComponent(messageId)}.json`;
+  return `${outboxFolder(at)}${encodeURIComponent(messageId)}.json`;
 }
 
 /**
