@@ -63,7 +63,12 @@ export class DayClock {
 
   /** Local epoch day of an instant given in epoch milliseconds. */
   dayOfMs(ms: number): number {
-    if (this.format === undefined) return Math.floor(ms / msPerDay);
+    return Math.floor((ms + this.offsetMs(ms)) / msPerDay);
+  }
+
+  /** The zone's offset from UTC at an instant, in milliseconds (local wall clock = ms + offset). */
+  offsetMs(ms: number): number {
+    if (this.format === undefined) return 0;
     const slotMs = 900_000;
     const slot = Math.floor(ms / slotMs);
     let offset = this.offsets.get(slot);
@@ -74,8 +79,7 @@ export class DayClock {
       if (this.offsets.size > 100_000) this.offsets.clear();
       this.offsets.set(slot, offset);
     }
-    if (Number.isNaN(offset)) offset = this.offsetAt(ms);
-    return Math.floor((ms + offset) / msPerDay);
+    return Number.isNaN(offset) ? this.offsetAt(ms) : offset;
   }
 
   /** Local epoch day of an ISO instant; undefined when it does not parse. */

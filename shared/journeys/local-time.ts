@@ -2,6 +2,8 @@
  * Wall-clock arithmetic in a customer's time zone with Intl only: what local time an instant is, and the
  * first instant at or after another whose local time is HH:MM. DST gaps resolve to the first valid minute.
  */
+import { DayClock } from '../analytics/days.js';
+
 export interface LocalParts {
   year: number;
   month: number;
@@ -12,59 +14,24 @@ export interface LocalParts {
   weekday: number;
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-const weekdays: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+// One DayClock per zone: it memoises the zone's offset per 15-minute slot (the same rule the nightly run's
+// local days use), so wall-clock parts cost arithmetic, not Intl formatting.
+const clocks = new Map<string, DayClock>();
 
-function format(timeZone: string): Intl.DateTimeFormat {
-  let f = formats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      weekday: 'short',
-    });
-    formats.set(timeZone, f);
+function clockOf(timeZone: string): DayClock {
+  let clock = clocks.get(timeZone);
+  if (!clock) {
+    // Zones come from validated profiles and settings; the bound only keeps a long-lived process from growing.
+    if (clocks.size > 1_000) clocks.clear();
+    clocks.set(timeZone, (clock = new DayClock(timeZone)));
   }
-  return f;
+  return clock;
 }
 
-const slotMs = 15 * 60_000;
-const offsets = new Map<string, number>();
-
-/**
- * Formatting costs microseconds, so the zone's offset is memoised per 15-minute slot (every real-world offset
- * change happens on a quarter hour) and the parts are computed from it.
- */
 export function localParts(at: Date, timeZone: string): LocalParts {
-  const ms = at.getTime();
-  const key = `${timeZone}|${Math.floor(ms / slotMs)}`;
-  let offset = offsets.get(key);
-  if (offset === undefined) {
-    const p = formatParts(at, timeZone);
-    offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - Math.floor(ms / 60_000) * 60_000;
-    if (offsets.size > 100_000) offsets.clear();
-    offsets.set(key, offset);
-  }
-  const local = new Date(Math.floor(ms / 60_000) * 60_000 + offset);
+  const minuteMs = Math.floor(at.getTime() / 60_000) * 60_000;
+  const local = new Date(minuteMs + clockOf(timeZone).offsetMs(at.getTime()));
   return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate(), hour: local.getUTCHours(), minute: local.getUTCMinutes(), weekday: local.getUTCDay() };
-}
-
-function formatParts(at: Date, timeZone: string): LocalParts {
-  const parts: Record<string, string> = {};
-  for (const p of format(timeZone).formatToParts(at)) parts[p.type] = p.value;
-  return {
-    year: Number(parts['year']),
-    month: Number(parts['month']),
-    day: Number(parts['day']),
-    hour: Number(parts['hour']) % 24,
-    minute: Number(parts['minute']),
-    weekday: weekdays[parts['weekday']!] ?? 0,
-  };
 }
 
 /** The zone's offset from UTC at `at`, in minutes. */
