@@ -22,6 +22,7 @@ import {
   type StepEffect,
 } from './enrollment.js';
 import { enrolledEvent, sendKpiEvents } from './kpi.js';
+import type { Versioned } from '../storage/documents.js';
 import type { EnrollmentStore, JourneyState, JourneyStore } from './store.js';
 
 /**
@@ -197,22 +198,31 @@ export type StepOutcome =
 /** How often a step of a paused journey looks again whether the journey was resumed. */
 export const pausedRecheckMs = 60 * 60 * 1000;
 
+/**
+ * Steps due at once in a row (a coupon, its message, the wait after it) run in one invocation: the enrollment,
+ * the tombstone and the customer are read once for the row, each step is still written under the ETag before
+ * the next one runs, and a crash anywhere leaves the enrollment at the last step written — its step message
+ * was not sent yet, so the redelivered message finds a cursor ahead of it and sends the one for that step.
+ */
+const maxStepsPerRun = 16;
+
 export async function runStep(deps: JourneyDeps, message: StepMessage, now: Date): Promise<StepOutcome> {
+  let visit = message.visit;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const found = await deps.enrollments.get(message.customerId, message.enrollmentId);
     if (!found) {
       // Scheduled before a merge moved the enrollment to the survivor: it carries on there.
       const survivor = await deps.survivorOf?.(message.customerId);
-      return survivor === undefined || survivor === message.customerId ? 'unknown_enrollment' : runStep(deps, { ...message, customerId: survivor }, now);
+      return survivor === undefined || survivor === message.customerId ? 'unknown_enrollment' : runStep(deps, { ...message, customerId: survivor, visit }, now);
     }
     const enrollment = found.value;
     if (enrollment.status !== 'active') return 'ended';
-    if (message.visit < enrollment.cursor.visit) {
+    if (visit < enrollment.cursor.visit) {
       // This step already ran; the message for the current one may have been lost in a crash: send it again.
       await deps.bus.send(queues.journeySteps.name, stepMessage(enrollment));
       return 'stale';
     }
-    if (message.visit > enrollment.cursor.visit) return 'stale';
+    if (visit > enrollment.cursor.visit) return 'stale';
     if (Date.parse(enrollment.cursor.dueAt) > now.getTime()) {
       await deps.bus.send(queues.journeySteps.name, stepMessage(enrollment));
       return 'early';
@@ -235,27 +245,42 @@ export async function runStep(deps: JourneyDeps, message: StepMessage, now: Date
       return 'ended';
     }
     const customer = (await deps.customers.get(enrollment.customerId))?.customer;
-    const step = armSteps(definition, enrollment.arm).find((s) => s.id === enrollment.cursor.stepId);
-    const needed = factsNeeded(step);
-    const facts = {
-      segment: segmentOf(customer),
-      timeZone: timeZoneOf(customer, deps.retailerTimeZone),
-      couponRedeemed:
-        needed === 'couponRedeemed' && step?.type === 'branch' && step.condition.type === 'couponRedeemed'
-          ? await deps.coupons.redeemedForRequest(`${enrollment.id}.${step.condition.step}`)
-          : undefined,
-      purchasedSinceEntry: needed === 'purchasedSinceEntry' ? await deps.purchases.purchasedSince(enrollment.customerId, new Date(enrollment.enteredAt)) : undefined,
-    };
-    const decision = stepDecision(now, enrollment, definition, facts);
-    // Effects first, each under an id derived from enrollment + visit + step: a retry after a lost ETag race
-    // or a crash repeats the same ids, which Service Bus drops and the consumers recognise.
-    for (const effect of decision.effects) await applyEffect(deps, enrollment, definition, effect, now);
-    const next = applyStepDecision(enrollment, decision, now);
-    if ((await deps.enrollments.replace(next, found.etag)) === 'conflict') continue;
-    if (next.status === 'active') await deps.bus.send(queues.journeySteps.name, stepMessage(next));
-    return 'done';
+    let current: Versioned<Enrollment> = found;
+    for (let ran = 0; ; ran++) {
+      const next = await runOneStep(deps, current.value, definition, customer, now);
+      const written = await deps.enrollments.replaceTagged(next, current.etag);
+      // Lost to a concurrent change (a purchase that converted it, a redelivery): read again and decide anew.
+      if (written === 'conflict') break;
+      const due = next.status === 'active' && Date.parse(next.cursor.dueAt) <= now.getTime();
+      if (!due || ran + 1 >= maxStepsPerRun) {
+        if (next.status === 'active') await deps.bus.send(queues.journeySteps.name, stepMessage(next));
+        return 'done';
+      }
+      current = { value: next, etag: written.etag };
+      visit = next.cursor.visit;
+    }
   }
   throw contention(`enrollment ${message.enrollmentId}`);
+}
+
+/** The step under the cursor: its facts read, its decision taken, its effects sent; answers the enrollment to write. */
+async function runOneStep(deps: JourneyDeps, enrollment: Enrollment, definition: JourneyDefinition, customer: Record<string, unknown> | undefined, now: Date): Promise<Enrollment> {
+  const step = armSteps(definition, enrollment.arm).find((s) => s.id === enrollment.cursor.stepId);
+  const needed = factsNeeded(step);
+  const facts = {
+    segment: segmentOf(customer),
+    timeZone: timeZoneOf(customer, deps.retailerTimeZone),
+    couponRedeemed:
+      needed === 'couponRedeemed' && step?.type === 'branch' && step.condition.type === 'couponRedeemed'
+        ? await deps.coupons.redeemedForRequest(`${enrollment.id}.${step.condition.step}`)
+        : undefined,
+    purchasedSinceEntry: needed === 'purchasedSinceEntry' ? await deps.purchases.purchasedSince(enrollment.customerId, new Date(enrollment.enteredAt)) : undefined,
+  };
+  const decision = stepDecision(now, enrollment, definition, facts);
+  // Effects first, each under an id derived from enrollment + visit + step: a retry after a lost ETag race
+  // or a crash repeats the same ids, which Service Bus drops and the consumers recognise.
+  for (const effect of decision.effects) await applyEffect(deps, enrollment, definition, effect, now);
+  return applyStepDecision(enrollment, decision, now);
 }
 
 async function applyEffect(deps: JourneyDeps, enrollment: Enrollment, definition: JourneyDefinition, effect: StepEffect, now: Date): Promise<void> {

@@ -193,6 +193,11 @@ export class EnrollmentStore {
     return this.docs.replace(enrollment.customerId, enrollment, etag);
   }
 
+  /** `replace` answering the new ETag, so the next step due at once can write without reading again. */
+  async replaceTagged(enrollment: Enrollment, etag: string): Promise<{ etag: string } | 'conflict'> {
+    return this.docs.replaceTagged(enrollment.customerId, enrollment, etag);
+  }
+
   async forCustomer(customerId: string): Promise<Enrollment[]> {
     const items = (await this.docs.inPartition(customerId, { type: 'enrollment' })) as Enrollment[];
     return items.sort((a, b) => (a.enteredAt < b.enteredAt ? -1 : a.enteredAt > b.enteredAt ? 1 : a.id < b.id ? -1 : 1));

@@ -22,6 +22,8 @@ export interface DocumentStore<T extends Doc> {
   create(partitionKey: string, doc: T): Promise<WriteOutcome>;
   /** `conflict` when the ETag no longer matches (or the document is gone). */
   replace(partitionKey: string, doc: T, etag: string): Promise<WriteOutcome>;
+  /** `replace` that answers the written document's new ETag, for a caller that writes it again next. */
+  replaceTagged(partitionKey: string, doc: T, etag: string): Promise<{ etag: string } | 'conflict'>;
   upsert(partitionKey: string, doc: T): Promise<void>;
   delete(partitionKey: string, id: string): Promise<void>;
   /** Documents of one partition matching `filter` (a field → value equality map). */
@@ -83,9 +85,13 @@ export class CosmosDocumentStore<T extends Doc> implements DocumentStore<T> {
   }
 
   async replace(partitionKey: string, doc: T, etag: string): Promise<WriteOutcome> {
+    return (await this.replaceTagged(partitionKey, doc, etag)) === 'conflict' ? 'conflict' : 'ok';
+  }
+
+  async replaceTagged(partitionKey: string, doc: T, etag: string): Promise<{ etag: string } | 'conflict'> {
     try {
-      await this.container.item(doc.id, partitionKey).replace(doc, { accessCondition: { type: 'IfMatch', condition: etag } });
-      return 'ok';
+      const written = await this.container.item(doc.id, partitionKey).replace(doc, { accessCondition: { type: 'IfMatch', condition: etag } });
+      return { etag: written.etag ?? '' };
     } catch (error) {
       if (status(error) === 412 || status(error) === 404) return 'conflict';
       throw error;
@@ -148,11 +154,15 @@ export class MemoryDocumentStore<T extends Doc> implements DocumentStore<T> {
   }
 
   async replace(partitionKey: string, doc: T, etag: string): Promise<WriteOutcome> {
+    return (await this.replaceTagged(partitionKey, doc, etag)) === 'conflict' ? 'conflict' : 'ok';
+  }
+
+  async replaceTagged(partitionKey: string, doc: T, etag: string): Promise<{ etag: string } | 'conflict'> {
     this.operations++;
     const found = this.docs.get(this.key(partitionKey, doc.id));
     if (!found || found.etag !== etag) return 'conflict';
     this.set(partitionKey, doc);
-    return 'ok';
+    return { etag: this.docs.get(this.key(partitionKey, doc.id))!.etag };
   }
 
   async upsert(partitionKey: string, doc: T): Promise<void> {
