@@ -11,6 +11,9 @@ const maxAttempts = 30;
 
 /** `kpis` container (partition /journeyId): outcome documents, counters, and one `journey` marker per journey. */
 export class KpiStore {
+  /** Journeys whose marker this process has seen exist; the marker is never deleted, so once is enough. */
+  private readonly marked = new Set<string>();
+
   constructor(
     private readonly container: Container,
     private readonly days: DayClock,
@@ -85,11 +88,13 @@ export class KpiStore {
 
   /** One small document per journey so the daily export finds the journeys without scanning counters. */
   private async markJourney(journeyId: string, now: Date): Promise<void> {
+    if (this.marked.has(journeyId)) return;
     try {
       await this.container.items.create({ id: 'journey', kind: 'journey', journeyId, createdAt: now.toISOString() });
     } catch (error) {
       if (code(error) !== 409) throw error;
     }
+    this.marked.add(journeyId);
   }
 
   /**

@@ -69,9 +69,9 @@ export async function dispatch(deps: DispatchDeps, request: OutboundRequest, now
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     let found = await deps.messages.get(request.customerId, request.messageId);
     if (!found) {
-      if ((await deps.messages.create(initialRecord(request, now))) === 'conflict') continue;
-      found = await deps.messages.get(request.customerId, request.messageId);
-      if (!found) continue;
+      const created = await deps.messages.createTagged(initialRecord(request, now));
+      if (created === 'conflict') continue;
+      found = created;
     }
     const record = found.value;
     if (finalStatuses.has(record.status)) return { status: 'already_final' };

@@ -32,6 +32,12 @@ export class MessageStore {
     return this.docs.create(record.customerId, record);
   }
 
+  /** `create` answering the stored record with its ETag, so the caller need not read it back. */
+  async createTagged(record: MessageRecord): Promise<Versioned<MessageRecord> | 'conflict'> {
+    const created = await this.docs.createTagged(record.customerId, record);
+    return created === 'conflict' ? 'conflict' : { value: record, etag: created.etag };
+  }
+
   async replace(record: MessageRecord, etag: string): Promise<'ok' | 'conflict'> {
     return this.docs.replace(record.customerId, record, etag);
   }

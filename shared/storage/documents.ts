@@ -20,6 +20,8 @@ export interface DocumentStore<T extends Doc> {
   get(partitionKey: string, id: string): Promise<Versioned<T> | undefined>;
   /** `conflict` when the id exists. */
   create(partitionKey: string, doc: T): Promise<WriteOutcome>;
+  /** `create` that answers the new document's ETag, for a caller that writes it again next. */
+  createTagged(partitionKey: string, doc: T): Promise<{ etag: string } | 'conflict'>;
   /** `conflict` when the ETag no longer matches (or the document is gone). */
   replace(partitionKey: string, doc: T, etag: string): Promise<WriteOutcome>;
   /** `replace` that answers the written document's new ETag, for a caller that writes it again next. */
@@ -74,10 +76,14 @@ export class CosmosDocumentStore<T extends Doc> implements DocumentStore<T> {
     }
   }
 
-  async create(_partitionKey: string, doc: T): Promise<WriteOutcome> {
+  async create(partitionKey: string, doc: T): Promise<WriteOutcome> {
+    return (await this.createTagged(partitionKey, doc)) === 'conflict' ? 'conflict' : 'ok';
+  }
+
+  async createTagged(_partitionKey: string, doc: T): Promise<{ etag: string } | 'conflict'> {
     try {
-      await this.container.items.create(doc);
-      return 'ok';
+      const created = await this.container.items.create(doc);
+      return { etag: created.etag ?? '' };
     } catch (error) {
       if (status(error) === 409) return 'conflict';
       throw error;
@@ -147,10 +153,14 @@ export class MemoryDocumentStore<T extends Doc> implements DocumentStore<T> {
   }
 
   async create(partitionKey: string, doc: T): Promise<WriteOutcome> {
+    return (await this.createTagged(partitionKey, doc)) === 'conflict' ? 'conflict' : 'ok';
+  }
+
+  async createTagged(partitionKey: string, doc: T): Promise<{ etag: string } | 'conflict'> {
     this.operations++;
     if (this.docs.has(this.key(partitionKey, doc.id))) return 'conflict';
     this.set(partitionKey, doc);
-    return 'ok';
+    return { etag: this.docs.get(this.key(partitionKey, doc.id))!.etag };
   }
 
   async replace(partitionKey: string, doc: T, etag: string): Promise<WriteOutcome> {

@@ -226,6 +226,30 @@ describe('embedded Cosmos emulator', () => {
     expect((await container.item('m1', 't1').read<Member>()).resource!.points).toBe(1);
   });
 
+  it('applies a patch operation by operation on one copy (patched): each sees the ones before, a failing one leaves the document as it was', async () => {
+    const emulator = await start({ port: 0 });
+    await ensureDatabase({ ...emulator, databaseId, containers: [members] });
+    const container = membersOf(emulator);
+    await container.items.create(member('m1'));
+    const { resource: patched } = await container.item('m1', 't1').patch<Member & { stats?: { visits: number; tags: string[] } }>([
+      { op: 'set', path: '/stats', value: { visits: 1, tags: ['a'] } },
+      { op: 'incr', path: '/stats/visits', value: 2 },
+      { op: 'add', path: '/stats/tags/-', value: 'b' },
+      { op: 'move', from: '/tier', path: '/stats/tier' },
+    ]);
+    expect(patched).toMatchObject({ stats: { visits: 3, tags: ['a', 'b'], tier: 'gold' } });
+    expect(patched).not.toHaveProperty('tier');
+
+    const { resource: before } = await container.item('m1', 't1').read();
+    await expect(
+      container.item('m1', 't1').patch([
+        { op: 'set', path: '/points', value: 1 },
+        { op: 'replace', path: '/absent', value: 2 },
+      ]),
+    ).rejects.toMatchObject({ code: 400 });
+    expect((await container.item('m1', 't1').read()).resource).toEqual(before);
+  });
+
   it('refuses a container that exists with another partition key', async () => {
     const emulator = await start({ port: 0 });
     await ensureDatabase({ ...emulator, databaseId, containers: [{ name: 'purchases', partitionKey: '/id' }] });
