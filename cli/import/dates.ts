@@ -4,6 +4,8 @@
  * IANA zone; a date without a time is taken at noon there, which keeps it on the same calendar day for
  * segmentation in any retailer zone from UTC−11 to UTC+11.
  */
+import { DayClock } from '../../shared/analytics/days.js';
+
 export type DateParser = (raw: string) => { ok: true; iso: string } | { ok: false; message: string };
 
 const tokenPattern = /YYYY|MM|DD|HH|mm|ss/g;
@@ -18,27 +20,16 @@ interface LocalTime {
   second: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+const clocks = new Map<string, DayClock>();
 
-/** Offset of `zone` from UTC at instant `t`, in ms (positive east of Greenwich). */
+/** Offset of `zone` from UTC at instant `t`, in ms (positive east of Greenwich): the one zone-offset memo. */
 function zoneOffsetMs(zone: string, t: number): number {
-  let formatter = formatters.get(zone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(zone, formatter);
+  let clock = clocks.get(zone);
+  if (!clock) {
+    clock = new DayClock(zone);
+    clocks.set(zone, clock);
   }
-  const parts = Object.fromEntries(formatter.formatToParts(new Date(t)).map((p) => [p.type, Number(p.value)]));
-  const asUtc = Date.UTC(parts['year']!, parts['month']! - 1, parts['day']!, parts['hour']!, parts['minute']!, parts['second']!);
-  return asUtc - Math.floor(t / 1000) * 1000;
+  return clock.offsetMs(t);
 }
 
 /**
