@@ -29,6 +29,7 @@ export const settingNames = {
   segmentsShards: 'SEGMENTS_SHARDS',
   segmentsConfig: 'SEGMENTS_CONFIG',
   segmentsStaleAfterDays: 'SEGMENTS_STALE_AFTER_DAYS',
+  segmentsFullScanDays: 'SEGMENTS_FULL_SCAN_DAYS',
   segmentsStallMinutes: 'SEGMENTS_STALL_MINUTES',
   segmentsWorkerThreads: 'SEGMENTS_WORKER_THREADS',
   shopifySecret: 'SHOPIFY_WEBHOOK_SECRET',
@@ -120,6 +121,8 @@ export interface Settings {
   segmentsConfig?: string;
   /** A customer document whose scores are this many days old is rewritten even when nothing material changed. */
   segmentsStaleAfterDays: number;
+  /** Pass 1 reads every purchase at least this often; in between it starts from the previous run's summaries. */
+  segmentsFullScanDays: number;
   /** A run in progress with no shard reporting for this long is marked failed by the watchdog. */
   segmentsStallMinutes: number;
   /**
@@ -239,6 +242,11 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
     z.coerce.number('a whole number of days from 1 to 365').int('a whole number of days from 1 to 365').min(1, 'at least 1').max(365, 'at most 365'),
     7,
   );
+  const segmentsFullScanDays = read(
+    settingNames.segmentsFullScanDays,
+    z.coerce.number('a whole number of days from 1 to 365').int('a whole number of days from 1 to 365').min(1, 'at least 1').max(365, 'at most 365'),
+    7,
+  );
   const segmentsStallMinutes = read(
     settingNames.segmentsStallMinutes,
     z.coerce.number('a whole number of minutes from 15 to 1440').int('a whole number of minutes from 15 to 1440').min(15, 'at least 15 (above the 10-minute function timeout)').max(1440, 'at most 1440'),
@@ -273,6 +281,7 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
     segmentsShards: segmentsShards!,
     segmentsConfig,
     segmentsStaleAfterDays: segmentsStaleAfterDays!,
+    segmentsFullScanDays: segmentsFullScanDays!,
     segmentsStallMinutes: segmentsStallMinutes!,
     ...(segmentsWorkerThreads !== undefined ? { segmentsWorkerThreads } : {}),
     shopifySecret,

@@ -82,6 +82,17 @@ export function sliceWork(work: ShardWork, from: number, to: number): ShardWork 
   return slice;
 }
 
+/** The work file without the customers in `drop` (order kept). */
+export function withoutCustomers(work: ShardWork, drop: ReadonlySet<string>): ShardWork {
+  const keep: number[] = [];
+  work.customers.forEach((id, i) => {
+    if (!drop.has(id)) keep.push(i);
+  });
+  const out: ShardWork = { ...work, customers: keep.map((i) => work.customers[i]!) };
+  for (const key of perCustomer) (out as Record<string, unknown>)[key] = keep.map((i) => work[key][i]);
+  return out;
+}
+
 /**
  * Joins work files of disjoint customer sets, each in customer-id order, into one in customer-id order:
  * the file `shardWork` builds from all their customers at once.

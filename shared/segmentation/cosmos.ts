@@ -1,6 +1,6 @@
 import type { Container, PatchOperation } from '@azure/cosmos';
 import { erasureTombstoneId } from '../customers/store.js';
-import type { CustomerSegmentationStore, PurchaseRow, PurchaseSource, RunCursor, RunRepository, SegmentationWrite, WriteOutcome } from './ports.js';
+import type { CustomerSegmentationStore, IdentityChanges, PurchaseRow, PurchaseSource, RunCursor, RunRepository, SegmentationWrite, WriteOutcome } from './ports.js';
 import { newestFirst, runDocumentId, runDocumentKind, SegmentRun } from './run.js';
 import type { StoredSegmentation } from './customer-update.js';
 
@@ -109,6 +109,14 @@ export class CosmosRunRepository implements RunRepository {
 
 
 /** Pages through one bucket range of `purchases` (a cross-partition query filtered on the stored bucket). */
+/** The bucket range and asOf bound every pass-1 query filters on. */
+const inRange = 'c.bucket >= @lo AND c.bucket < @hi AND c.occurredAt < @before';
+const rangeParameters = (range: { lo: number; hi: number }, occurredBefore: string) => [
+  { name: '@lo', value: range.lo },
+  { name: '@hi', value: range.hi },
+  { name: '@before', value: occurredBefore },
+];
+
 export class CosmosPurchaseSource implements PurchaseSource {
   constructor(
     private readonly container: Container,
@@ -120,18 +128,31 @@ export class CosmosPurchaseSource implements PurchaseSource {
       {
         query:
           'SELECT c.customerId, c.occurredAt, c.totalMinor, c.type, c.currency, c.items, c.couponCodes FROM c ' +
-          'WHERE c.bucket >= @lo AND c.bucket < @hi AND c.occurredAt < @before',
-        parameters: [
-          { name: '@lo', value: range.lo },
-          { name: '@hi', value: range.hi },
-          { name: '@before', value: occurredBefore },
-        ],
+          `WHERE ${inRange}`,
+        parameters: rangeParameters(range, occurredBefore),
       },
       { maxItemCount: this.pageSize },
     );
     for await (const page of iterator.getAsyncIterator()) {
       if (page.resources.length > 0) yield page.resources;
     }
+  }
+
+  async changedCustomers(range: { lo: number; hi: number }, since: { receivedSince: string; occurredFrom: string; occurredBefore: string }): Promise<string[]> {
+    const iterator = this.container.items.query<{ customerId: string }>(
+      {
+        query: `SELECT c.customerId FROM c WHERE ${inRange} AND (c.receivedAt >= @since OR c.occurredAt >= @from)`,
+        parameters: [
+          ...rangeParameters(range, since.occurredBefore),
+          { name: '@since', value: since.receivedSince },
+          { name: '@from', value: since.occurredFrom },
+        ],
+      },
+      { maxItemCount: this.pageSize },
+    );
+    const ids = new Set<string>();
+    for await (const page of iterator.getAsyncIterator()) for (const row of page.resources) ids.add(row.customerId);
+    return [...ids];
   }
 
   async forCustomer(customerId: string, occurredBefore: string): Promise<PurchaseRow[]> {
@@ -216,5 +237,33 @@ export class CosmosCustomerSegmentationStore implements CustomerSegmentationStor
     const id = erasureTombstoneId(customerId);
     const { resource } = await this.container.item(id, id).read();
     return resource !== undefined;
+  }
+}
+
+/** Erasure tombstones (in `customers`) and merge records (in `links`) since an instant: two cross-partition queries. */
+export class CosmosIdentityChanges implements IdentityChanges {
+  constructor(
+    private readonly customers: Container,
+    private readonly links: Container,
+  ) {}
+
+  async since(since: string): Promise<{ erasureTombstoneIds: string[]; mergedCustomers: string[] }> {
+    const [erased, merges] = await Promise.all([
+      this.customers.items
+        .query<{ id: string }>({ query: "SELECT c.id FROM c WHERE c.kind = 'erasure' AND c.erasedAt >= @since", parameters: [{ name: '@since', value: since }] })
+        .fetchAll(),
+      this.links.items
+        .query<{ absorbedId: string; survivorId: string }>({
+          query:
+            "SELECT c.absorbedId, c.survivorId FROM c WHERE c.kind = 'merge' AND (c.status = 'running' OR c.startedAt >= @since " +
+            'OR (IS_DEFINED(c.completedAt) AND c.completedAt >= @since))',
+          parameters: [{ name: '@since', value: since }],
+        })
+        .fetchAll(),
+    ]);
+    return {
+      erasureTombstoneIds: erased.resources.map((r) => r.id),
+      mergedCustomers: [...new Set(merges.resources.flatMap((m) => [m.absorbedId, m.survivorId]))],
+    };
   }
 }

@@ -67,6 +67,16 @@ export function occurredBefore(asOf: string): string {
   return `${formatDay(day + 1)}T14:00:00.000Z`;
 }
 
+/**
+ * A lower bound on `occurredAt` of every purchase on a local day after `asOf`, in any zone (offsets within
+ * −12 h … +14 h): what a run for a later day may count that the run for `asOf` dropped.
+ */
+export function occurredAfterDayFrom(asOf: string): string {
+  const day = parseDay(asOf);
+  if (day === undefined) throw new RangeError(`not a day: ${asOf}`);
+  return `${formatDay(day)}T10:00:00.000Z`;
+}
+
 export type ShardPass = 'summarize' | 'score';
 
 export const ShardMessage = z.strictObject({

@@ -34,6 +34,17 @@ export interface PurchaseSource {
   scan(range: { lo: number; hi: number }, occurredBefore: string): AsyncIterable<PurchaseRow[]>;
   /** One customer's purchases (a single-partition query). */
   forCustomer(customerId: string, occurredBefore: string): Promise<PurchaseRow[]>;
+  /**
+   * Customers of the range with a purchase before `occurredBefore` that was received at or after
+   * `receivedSince` or occurred at or after `occurredFrom`: whose summaries an earlier run cannot have had.
+   */
+  changedCustomers(range: { lo: number; hi: number }, since: { receivedSince: string; occurredFrom: string; occurredBefore: string }): Promise<string[]>;
+}
+
+/** What removes or moves purchases without a new purchase document: erasures and merges. */
+export interface IdentityChanges {
+  /** Erasure tombstone ids written at or after `since`, and both customers of merges started, running or finished since. */
+  since(since: string): Promise<{ erasureTombstoneIds: string[]; mergedCustomers: string[] }>;
 }
 
 export interface PurchaseRow {
@@ -88,4 +99,11 @@ export interface SegmentationDeps {
   concurrency?: number;
   /** When stored scores are rewritten although nothing material changed. */
   writePolicy: WritePolicy;
+  /**
+   * With both set (and fullScanDays above 1), pass 1 starts from the previous completed run's summaries and
+   * reads only the customers whose purchases changed since; every purchase is read at least every
+   * `fullScanDays` days. Without them every run reads every purchase.
+   */
+  identityChanges?: IdentityChanges;
+  fullScanDays?: number;
 }

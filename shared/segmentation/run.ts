@@ -13,7 +13,14 @@ const counts = z.record(z.string(), z.number().int().nonnegative());
 
 export const SummarizeResult = z.object({
   customers: z.number().int().nonnegative(),
+  /** Purchase rows read by this shard (all of its range on a full scan, the changed customers' otherwise). */
   purchases: z.number().int().nonnegative(),
+  /** Customers whose summaries were taken unchanged from `baselineRunId`'s work file. */
+  reused: z.number().int().nonnegative().default(0),
+  /** The run whose summaries this shard started from; null when it read every purchase of its range. */
+  baselineRunId: z.string().nullable().default(null),
+  /** asOf of the last run in that chain that read every purchase (this run's own on a full scan). */
+  fullScanAsOf: z.string().optional(),
   skipped: z.number().int().nonnegative(),
   currencies: z.array(z.string()),
   seconds: z.number(),

@@ -6,7 +6,7 @@ import { containers } from '../resources.js';
 import { runtime, type Runtime } from '../runtime.js';
 import { inProcessCompute, type ShardCompute } from './compute.js';
 import { PooledCompute } from './compute-pool.js';
-import { CosmosCustomerSegmentationStore, CosmosPurchaseSource, CosmosRunRepository } from './cosmos.js';
+import { CosmosCustomerSegmentationStore, CosmosIdentityChanges, CosmosPurchaseSource, CosmosRunRepository } from './cosmos.js';
 import type { SegmentationSettings } from './start.js';
 import type { SegmentationDeps } from './ports.js';
 
@@ -66,6 +66,8 @@ function build() {
       allowTestFaults: rt.settings.serviceBus.kind === 'local',
       writePolicy: { staleAfterDays: rt.settings.segmentsStaleAfterDays },
       compute: shardCompute(rt.settings.segmentsWorkerThreads),
+      identityChanges: new CosmosIdentityChanges(rt.container(containers.customers.name), rt.container(containers.links.name)),
+      fullScanDays: rt.settings.segmentsFullScanDays,
     },
   };
   return cached;

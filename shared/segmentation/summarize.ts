@@ -1,5 +1,5 @@
 import { partialStats } from '../analytics/index.js';
-import { inProcessCompute } from './compute.js';
+import { inProcessCompute, mergeWork, withoutCustomers } from './compute.js';
 import { faultAt, TestFault } from './faults.js';
 import { sendShards } from './fan-out.js';
 import { fitRun } from './fit.js';
@@ -7,11 +7,13 @@ import { partialPath, summariesPath } from './paths.js';
 import { occurredBefore, shardRange } from './plan.js';
 import type { SegmentationDeps } from './ports.js';
 import { passComplete, pendingShards, recordShard, type RecordOutcome, type SummarizeResult } from './run.js';
+import { changedCustomersRows, summaryBase } from './summary-base.js';
 import { workColumns, type ShardWork } from './work.js';
 
 /**
- * Pass 1 of a shard: read its bucket range of `purchases`, build the customers' summaries (kept in Blob for
- * pass 2) and the mergeable statistics, and record the result on the run. The shard whose record completes
+ * Pass 1 of a shard: read its bucket range of `purchases` — or, starting from the previous run's summaries,
+ * only the customers whose purchases changed since (summary-base.ts) — build the customers' summaries (kept
+ * in Blob for pass 2) and the mergeable statistics, and record the result on the run. The shard whose record completes
  * the pass (exactly one, by the run document's ETag) goes on to fit the models.
  */
 export async function summarizeShard(deps: SegmentationDeps, runId: string, shard: number, deliveryCount: number): Promise<void> {
@@ -27,18 +29,30 @@ export async function summarizeShard(deps: SegmentationDeps, runId: string, shar
   if (shard >= run.shards) return deps.log(`segments: run ${runId} has ${run.shards} shards; dropping summarize ${shard}`);
 
   if (!Object.hasOwn(run.summarize, String(shard))) {
+    const range = shardRange(shard, run.shards);
+    const base = await summaryBase(deps, run, shard);
     const rows: unknown[] = [];
-    const currencies = new Set<string>();
-    for await (const page of deps.purchases.scan(shardRange(shard, run.shards), occurredBefore(run.asOf))) {
-      for (const row of page) {
-        rows.push(row);
-        if (row.currency) currencies.add(row.currency);
+    const currencies = new Set<string>(base?.work.currencies ?? []);
+    let changed: ReadonlySet<string> = new Set();
+    if (base) {
+      const read = await changedCustomersRows(deps, run, base, range);
+      changed = read.changed;
+      rows.push(...read.rows);
+      for (const row of read.rows) if (row.currency) currencies.add(row.currency);
+    } else {
+      for await (const page of deps.purchases.scan(range, occurredBefore(run.asOf))) {
+        for (const row of page) {
+          rows.push(row);
+          if (row.currency) currencies.add(row.currency);
+        }
       }
     }
     const compute = deps.compute ?? inProcessCompute;
     const summary = await compute.summarize({ runId, shard, asOf: run.asOf, asOfDay: run.asOfDay, timeZone: run.timeZone, rows });
     if (!summary.ok) throw new Error(`summarize shard ${shard}: ${summary.message}`);
-    const work: ShardWork = { ...summary.work, currencies: [...currencies].sort() };
+    const kept = base ? withoutCustomers(base.work, changed) : undefined;
+    const joined = kept ? mergeWork([kept, summary.work]) : summary.work;
+    const work: ShardWork = { ...joined, runId, shard, asOfDay: run.asOfDay, currencies: [...currencies].sort() };
     const partial = partialStats(workColumns(work));
     await deps.blobs.put(summariesPath(runId, shard), JSON.stringify(work), 'application/json');
     await deps.blobs.put(partialPath(runId, shard), JSON.stringify(partial), 'application/json');
@@ -46,6 +60,9 @@ export async function summarizeShard(deps: SegmentationDeps, runId: string, shar
     const result: SummarizeResult = {
       customers: work.customers.length,
       purchases: rows.length,
+      reused: kept?.customers.length ?? 0,
+      baselineRunId: base?.run.runId ?? null,
+      fullScanAsOf: base?.fullScanAsOf ?? run.asOf,
       skipped: summary.skipped,
       currencies: work.currencies,
       seconds: secondsSince(started),

@@ -53,8 +53,20 @@ export class MemoryRuns implements RunRepository {
   }
 }
 
+/** A purchase row as the fake keeps it: with the time it was received (absent: long before any run). */
+export type MemoryRow = PurchaseRow & { receivedAt?: string };
+
 export class MemoryPurchases implements PurchaseSource {
-  constructor(readonly rows: PurchaseRow[]) {}
+  constructor(readonly rows: MemoryRow[]) {}
+  async changedCustomers(range: { lo: number; hi: number }, since: { receivedSince: string; occurredFrom: string; occurredBefore: string }) {
+    const ids = new Set<string>();
+    for (const r of this.rows) {
+      const b = customerBucket(r.customerId);
+      if (b < range.lo || b >= range.hi || r.occurredAt >= since.occurredBefore) continue;
+      if ((r.receivedAt ?? '') >= since.receivedSince || r.occurredAt >= since.occurredFrom) ids.add(r.customerId);
+    }
+    return [...ids];
+  }
   async *scan(range: { lo: number; hi: number }, before: string): AsyncIterable<PurchaseRow[]> {
     const mine = this.rows.filter((r) => {
       const b = customerBucket(r.customerId);
@@ -145,7 +157,7 @@ export class MemoryBlobs implements BlobStore {
   }
 }
 
-export function memoryDeps(rows: PurchaseRow[], now: Date) {
+export function memoryDeps(rows: MemoryRow[], now: Date) {
   const clock: Clock & { at: Date } = { at: now, now: () => new Date(clock.at) };
   const deps = {
     runs: new MemoryRuns(),

@@ -83,6 +83,8 @@ describe('shard planning', () => {
 const summarizeResult = (customers: number, currencies = ['EUR']): SummarizeResult => ({
   customers,
   purchases: customers * 3,
+  reused: 0,
+  baselineRunId: null,
   skipped: 0,
   currencies,
   seconds: 0.1,
