@@ -19,7 +19,7 @@ export const redemptionsRollback = httpHandler(async (request) => {
   const id = parsePublicRedemptionId(params.value.redemptionId);
   if (!id) return { kind: 'not_found', detail: `no redemption ${params.value.redemptionId}` };
   const { runtime, coupons } = services();
-  const outcome = await rollbackRedemption(coupons, id.code, id.redemptionId, runtime.clock.now());
+  const outcome = await rollbackRedemption({ ...coupons, bus: runtime.bus }, id.code, id.redemptionId, runtime.clock.now());
   switch (outcome.kind) {
     case 'unknown_redemption':
       return { kind: 'not_found', detail: `no redemption ${params.value.redemptionId}` };

@@ -6,7 +6,7 @@ import { toPurchase } from '../purchases/ingest.js';
 import type { RecordOutcome } from '../purchases/store.js';
 import type { Purchase, PurchaseInput } from '../purchases/schema.js';
 import type { MessageBus } from '../messaging/bus.js';
-import { couponRedeemedEvents, sendKpiEvents } from '../journeys/kpi.js';
+import { couponRedeemedEvents, couponRolledBackEvents, sendKpiEvents } from '../journeys/kpi.js';
 import { queues } from '../resources.js';
 import { budgetLimits, reserveBudget, initialBudgetState, type BudgetState } from './budget.js';
 import { builtinOffer, issueCustomerFrom } from './catalog.js';
@@ -492,7 +492,11 @@ export type RollbackOutcome =
   | { kind: 'rolled_back'; coupon: Coupon; usable: boolean; replayed: boolean }
   | { kind: 'unknown_redemption' };
 
-export async function rollbackRedemption(deps: CouponDeps, code: CouponCode, internalId: string, now: Date): Promise<RollbackOutcome> {
+/**
+ * Rolls a redemption back (a return). A journey's coupon tells the KPIs, also on a replay, so a crash between
+ * the coupon's write and the event is healed by the retry (the event's id is the redemption's).
+ */
+export async function rollbackRedemption(deps: RedeemDeps, code: CouponCode, internalId: string, now: Date): Promise<RollbackOutcome> {
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     if (attempt > 0) await backoff(attempt);
     const found = await deps.coupons.get(code);
@@ -502,10 +506,12 @@ export async function rollbackRedemption(deps: CouponDeps, code: CouponCode, int
       case 'unknown_redemption':
         return result;
       case 'already_rolled_back':
+        await sendKpiEvents(deps.bus, couponRolledBackEvents(result.coupon, internalId, now));
         return { kind: 'rolled_back', coupon: result.coupon, usable: result.usable, replayed: true };
       case 'rolled_back':
         if ((await deps.coupons.replace(result.coupon, found.etag)) === 'conflict') continue;
         if (result.budgetDeltaMinor !== 0) await deps.offers.incrementBudget(result.coupon.offerId, { discountMinor: result.budgetDeltaMinor });
+        await sendKpiEvents(deps.bus, couponRolledBackEvents(result.coupon, internalId, now));
         return { kind: 'rolled_back', coupon: result.coupon, usable: result.usable, replayed: false };
       default: {
         const exhaustive: never = result;

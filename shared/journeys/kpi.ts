@@ -81,6 +81,23 @@ export function couponIssuedEvents(request: IssueCouponRequest, coupon: Pick<Cou
   return [{ eventId: `couponIssued:${request.requestId}`, type: 'couponIssued', journeyId: request.journeyId, enrollmentId: request.enrollmentId, customerId: request.customerId, code: coupon.code, offerId: coupon.offerId, at: coupon.issuedAt }];
 }
 
+/** A rolled-back redemption of a journey's coupon, or nothing; one event per redemption however often it is rolled back. */
+export function couponRolledBackEvents(coupon: Pick<Coupon, 'code' | 'customerId' | 'journeyId' | 'enrollmentId'>, redemptionId: string, at: Date): KpiEvent[] {
+  if (coupon.enrollmentId === undefined || coupon.journeyId === undefined) return [];
+  return [
+    {
+      eventId: `couponRedemptionRolledBack:${coupon.code}.${redemptionId}`,
+      type: 'couponRedemptionRolledBack',
+      journeyId: coupon.journeyId,
+      enrollmentId: coupon.enrollmentId,
+      customerId: coupon.customerId,
+      code: coupon.code,
+      redemptionId,
+      at: at.toISOString(),
+    },
+  ];
+}
+
 /**
  * A redemption of a journey's coupon (one the coupon knows the enrollment of), or nothing. The eventId is the
  * public redemption id, so a replayed or redelivered redemption counts once; a rollback and a later
@@ -96,6 +113,7 @@ export function couponRedeemedEvents(coupon: Pick<Coupon, 'code' | 'customerId' 
       enrollmentId: coupon.enrollmentId,
       customerId: coupon.customerId,
       code: coupon.code,
+      redemptionId: redemption.redemptionId,
       discountMinor: redemption.discountMinor,
       currency: redemption.currency,
       at: new Date(redemption.at).toISOString(),

@@ -10,7 +10,7 @@ export const definitions = {
     formula: 'count(enrollments with ≥ 1 message)',
   },
   couponsIssued: { text: 'Coupons issued to enrolled customers by the journey.', formula: 'count(distinct coupon codes issued)' },
-  couponsRedeemed: { text: 'Those coupons redeemed (at any time so far).', formula: 'count(distinct coupon codes redeemed)' },
+  couponsRedeemed: { text: 'Those coupons redeemed (at any time so far); a redemption rolled back (a return) no longer counts.', formula: 'count(distinct coupon codes redeemed)' },
   redemptionRate: { text: 'Share of issued coupons that were redeemed; null when none were issued.', formula: 'couponsRedeemed ÷ couponsIssued' },
   reactivated: {
     text: 'Enrolled customers with at least one order whose first event occurred in [entry, entry + attributionDays days) and whose net amount after refunds is positive — through any channel (POS, shop, webhook), also when sent late with an earlier occurredAt.',

@@ -21,11 +21,22 @@ export const CouponRedeemedEvent = z.object({
   ...base,
   type: z.literal('couponRedeemed'),
   code: z.string().min(1),
+  /** The coupon's redemption (its internal id), which a rollback names; absent in events from before rollbacks were reported. */
+  redemptionId: z.string().min(1).optional(),
   discountMinor: z.number().int().min(0),
   currency: z.string().length(3),
   at: z.iso.datetime({ offset: true }),
 });
 export type CouponRedeemedEvent = z.infer<typeof CouponRedeemedEvent>;
+
+/** A journey's coupon redemption rolled back (a return): it no longer counts as redeemed. */
+export const CouponRedemptionRolledBackEvent = z.object({
+  ...base,
+  type: z.literal('couponRedemptionRolledBack'),
+  code: z.string().min(1),
+  redemptionId: z.string().min(1),
+  at: z.iso.datetime({ offset: true }),
+});
 
 export const KpiEvent = z.discriminatedUnion('type', [
   z.object({
@@ -56,6 +67,7 @@ export const KpiEvent = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('messaged'), channel: z.string().min(1).max(32), at: z.iso.datetime({ offset: true }) }),
   z.object({ ...base, type: z.literal('couponIssued'), code: z.string().min(1), offerId: z.string().min(1), at: z.iso.datetime({ offset: true }) }),
   CouponRedeemedEvent,
+  CouponRedemptionRolledBackEvent,
   z.object({
     ...base,
     type: z.literal('purchase'),

@@ -69,6 +69,10 @@ export const OutcomeDocument = z.object({
   couponsIssued: z.array(z.string()),
   /** code → discount, minor units */
   couponsRedeemed: z.record(z.string(), z.number().int()),
+  /** code → the redemption counted in couponsRedeemed (when its event named it). */
+  couponRedemptionIds: z.record(z.string(), z.string()).default({}),
+  /** `<code>.<redemptionId>` of redemptions rolled back: their redemption event counts nothing, whenever it comes. */
+  rolledBackRedemptions: z.array(z.string()).default([]),
   orders: z.record(z.string(), OrderFacts),
   /** What this document has added to the counters (null: nothing yet). */
   counted: Contribution.nullable(),
@@ -93,6 +97,8 @@ export function emptyOutcome(event: KpiEvent, now: Date): OutcomeDocument {
     messagesByChannel: {},
     couponsIssued: [],
     couponsRedeemed: {},
+    couponRedemptionIds: {},
+    rolledBackRedemptions: [],
     orders: {},
     counted: null,
     updatedAt: now.toISOString(),
@@ -138,7 +144,20 @@ export function applyKpiEvent(current: OutcomeDocument | undefined, event: KpiEv
       if (!next.couponsIssued.includes(event.code)) next.couponsIssued.push(event.code);
       break;
     case 'couponRedeemed':
+      // A rollback can overtake its redemption (different queues): then the redemption is not counted.
+      if (event.redemptionId !== undefined && next.rolledBackRedemptions.includes(`${event.code}.${event.redemptionId}`)) break;
       next.couponsRedeemed[event.code] = event.discountMinor;
+      if (event.redemptionId === undefined) delete next.couponRedemptionIds[event.code];
+      else next.couponRedemptionIds[event.code] = event.redemptionId;
+      break;
+    case 'couponRedemptionRolledBack':
+      next.rolledBackRedemptions.push(`${event.code}.${event.redemptionId}`);
+      // Only the redemption that is counted: a later redemption of the same code (after this rollback made
+      // the coupon usable again) stays.
+      if (next.couponRedemptionIds[event.code] === event.redemptionId) {
+        delete next.couponsRedeemed[event.code];
+        delete next.couponRedemptionIds[event.code];
+      }
       break;
     case 'purchase': {
       const order = next.orders[event.orderId] ?? { occurredAt: null, netMinor: 0, currency: event.currency };

@@ -43,6 +43,7 @@ describe('journeys feed the KPIs on the local host', () => {
   const [t1, t2, t3, t4] = treated as [string, string, string, string];
   const [c1] = held as [string];
   let discount = 0;
+  let redemptionId = '';
 
   const json = async <T>(path: string) => (await (await host.call(path)).json()) as T;
   const kpis = (query = '') => json<Report>(`/api/kpis?journeyId=${journeyId}${query}`);
@@ -100,7 +101,7 @@ describe('journeys feed the KPIs on the local host', () => {
     const redeem = () => host.call('/api/redemptions', { method: 'POST', json: basket, headers: { 'idempotency-key': 'kpi-redeem-1' } });
     const first = await redeem();
     expect(first.status, await first.clone().text()).toBe(201);
-    discount = ((await first.json()) as { discount: number }).discount;
+    ({ discount, redemptionId } = (await first.json()) as { discount: number; redemptionId: string });
     expect(discount).toBeGreaterThan(0);
     expect((await redeem()).status).toBe(201); // a replay of the till's retry
     await waitIdle(host);
@@ -157,6 +158,17 @@ describe('journeys feed the KPIs on the local host', () => {
       expect(JSON.stringify(all)).not.toContain('"K-1"');
     } finally {
       cosmos.dispose();
+    }
+  });
+
+  it('a redemption rolled back (the goods returned) no longer counts as redeemed; a repeated rollback changes nothing', async () => {
+    const before = (await kpis()).arms.find((a) => a.arm === 'message_coupon')!;
+    expect(before).toMatchObject({ couponsRedeemed: 1, discountCost: discount });
+    for (let i = 0; i < 2; i++) {
+      expect((await host.call(`/api/redemptions/${redemptionId}/rollback`, { method: 'POST', json: { reason: 'returned' } })).status).toBe(200);
+      await waitIdle(host);
+      const after = (await kpis()).arms.find((a) => a.arm === 'message_coupon')!;
+      expect(after).toMatchObject({ couponsRedeemed: 0, discountCost: 0, couponsIssued: before.couponsIssued, enrolled: before.enrolled });
     }
   });
 });

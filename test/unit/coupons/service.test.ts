@@ -706,7 +706,7 @@ describe('KPI facts of a journey coupon', () => {
     expect(await w.deliver(at(1))).toEqual([{ purchase: 'created', budget: 'applied' }]);
     await recordRedemption(w.deps(), event, at(2));
     const id = `couponRedeemed:${coupon.code}.${outcome.redemption.redemptionId}`;
-    const expected = { type: 'couponRedeemed', eventId: id, journeyId: 'j-1', enrollmentId: 'e_abc', customerId: 'c-1', code: coupon.code, discountMinor: 500, currency: 'EUR', at: at(1).toISOString() };
+    const expected = { type: 'couponRedeemed', eventId: id, journeyId: 'j-1', enrollmentId: 'e_abc', customerId: 'c-1', code: coupon.code, redemptionId: outcome.redemption.redemptionId, discountMinor: 500, currency: 'EUR', at: at(1).toISOString() };
     expect(kpiSent(w)).toEqual([{ messageId: id, body: expected }, { messageId: id, body: expected }]);
     expect(w.queued.filter((m) => m.queue === 'kpi-events')).toHaveLength(1); // duplicate detection keeps one
     expect(contribution([enrolled, ...kpiSent(w).map((k) => k.body as KpiEvent)])).toMatchObject({ couponsRedeemed: 1, discountMinor: 500 });
@@ -721,7 +721,7 @@ describe('KPI facts of a journey coupon', () => {
     expect(kpiSent(w)).toEqual([]);
   });
 
-  it('shop webhooks report it on redemption and again on a replay (same eventId); rolled back and redeemed again it counts once', async () => {
+  it('shop webhooks report it on redemption and again on a replay (same eventId); rolled back it counts nothing, redeemed again once', async () => {
     const w = world();
     const coupon = await issueOk(w, journeyRequest());
     const order = { orderId: 'S-1', source: 'shopify', customerId: 'shop-c', occurredAt: at(1).toISOString(), total: 45, currency: 'EUR', channel: 'shop', type: 'purchase', items: [] } as unknown as PurchaseInput;
@@ -730,8 +730,11 @@ describe('KPI facts of a journey coupon', () => {
     expect(new Set(kpiSent(w).map((k) => k.messageId))).toEqual(new Set([`couponRedeemed:${coupon.code}.r_shop1`]));
     expect(kpiSent(w)).toHaveLength(2);
     await rollbackRedemption(w.deps(), code(coupon.code), 'r_shop1', at(2));
+    await rollbackRedemption(w.deps(), code(coupon.code), 'r_shop1', at(2)); // a repeat: the same event again
+    expect(new Set(kpiSent(w).map((k) => k.messageId))).toEqual(new Set([`couponRedeemed:${coupon.code}.r_shop1`, `couponRedemptionRolledBack:${coupon.code}.r_shop1`]));
+    expect(contribution([enrolled, ...kpiSent(w).map((k) => k.body as KpiEvent)])).toMatchObject({ couponsRedeemed: 0, discountMinor: 0 });
     await redeemForOrder(w.deps(), { ...order, orderId: 'S-2' } as PurchaseInput, code(coupon.code), 'r_shop2', 5, at(3));
-    expect(new Set(kpiSent(w).map((k) => k.messageId)).size).toBe(2);
+    expect(new Set(kpiSent(w).map((k) => k.messageId)).size).toBe(3);
     expect(contribution([enrolled, ...kpiSent(w).map((k) => k.body as KpiEvent)])).toMatchObject({ couponsRedeemed: 1, discountMinor: 500 });
   });
 });
