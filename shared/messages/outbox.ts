@@ -13,6 +13,28 @@ export function outboxPath(messageId: string, at: Date): string {
 }
 
 /**
+ * What a listing of the outbox shows of each message without downloading it (blob metadata; values
+ * URI-encoded, as metadata is ASCII): who got which message of which journey, with which coupon, when.
+ */
+export type OutboxMetadata = {
+  messageid: string;
+  customerid: string;
+  journeyid?: string;
+  couponcode?: string;
+  storedat: string;
+} & Record<string, string>;
+
+export function outboxMetadata(delivery: Pick<Delivery, 'messageId' | 'customerId' | 'journeyId' | 'coupon'>, storedAt: string): OutboxMetadata {
+  return {
+    messageid: encodeURIComponent(delivery.messageId),
+    customerid: encodeURIComponent(delivery.customerId),
+    ...(delivery.journeyId === undefined ? {} : { journeyid: encodeURIComponent(delivery.journeyId) }),
+    ...(delivery.coupon?.code === undefined ? {} : { couponcode: encodeURIComponent(delivery.coupon.code) }),
+    storedat: storedAt,
+  };
+}
+
+/**
  * The channel every environment has: it stores exactly what would have gone out, so a person (or a test) can
  * read it. Writing the same messageId again overwrites the same blob, so a redelivered send leaves one file.
  */
@@ -26,7 +48,7 @@ export class OutboxChannel implements ChannelAdapter {
 
   async send(delivery: Delivery, now: Date): Promise<SendOutcome> {
     const document = { ...delivery, storedAt: now.toISOString() };
-    await this.blobs.put(outboxPath(delivery.messageId, now), JSON.stringify(document, null, 2), 'application/json');
+    await this.blobs.put(outboxPath(delivery.messageId, now), JSON.stringify(document, null, 2), 'application/json', outboxMetadata(delivery, document.storedAt));
     return { kind: 'sent', providerMessageId: `outbox:${delivery.messageId}` };
   }
 }

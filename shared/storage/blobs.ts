@@ -4,7 +4,8 @@ import type { StorageConnection } from '../settings.js';
 
 /** Where run snapshots and exports go: a small port so tests and the local host can point it anywhere. */
 export interface BlobStore {
-  put(path: string, content: string | Buffer, contentType: string): Promise<void>;
+  /** `metadata`: blob metadata (names lower-case letters and digits, values ASCII), returned by listings. */
+  put(path: string, content: string | Buffer, contentType: string, metadata?: Record<string, string>): Promise<void>;
   get(path: string): Promise<Buffer | undefined>;
   list(prefix: string): Promise<string[]>;
 }
@@ -33,10 +34,10 @@ export class AzureBlobStore implements BlobStore {
     return this.ensured;
   }
 
-  async put(path: string, content: string | Buffer, contentType: string): Promise<void> {
+  async put(path: string, content: string | Buffer, contentType: string, metadata?: Record<string, string>): Promise<void> {
     await this.ensure();
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    await this.container.getBlockBlobClient(path).uploadData(data, { blobHTTPHeaders: { blobContentType: contentType } });
+    await this.container.getBlockBlobClient(path).uploadData(data, { blobHTTPHeaders: { blobContentType: contentType }, ...(metadata ? { metadata } : {}) });
   }
 
   async get(path: string): Promise<Buffer | undefined> {
