@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { BulkOperationType, CosmosClient, type JSONObject } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { emulatorKey, localCosmosClientOptions } from '../local/cosmos/client-options.js';
+import { formatDay, parseDay } from '../shared/analytics/days.js';
 import { toPurchase } from '../shared/purchases/ingest.js';
 import { PurchaseInput } from '../shared/purchases/schema.js';
 import { devAccountKey, devAccountName } from '../local/azurite.js';
@@ -37,6 +38,7 @@ const shards = Number(values.shards);
 if (!Number.isInteger(customers) || customers < 1 || !Number.isInteger(shards) || shards < 1) throw new Error('--customers and --shards need whole numbers');
 
 const night1 = '2026-06-30';
+const seedingClock = '2026-06-30T20:00:00.000Z';
 const night2 = '2026-07-01';
 const dayMs = 86_400_000;
 const day1 = Date.parse(`${night1}T00:00:00Z`);
@@ -101,8 +103,9 @@ async function blobBytes(host: BenchHost, prefixes: string[]): Promise<number> {
 async function runNight(host: BenchHost, asOf: string, runId: string, previous: string | undefined) {
   const before = await cosmosCounts(host);
   const eventsBefore = (await host.call(`/admin/local/queues/${queues.customerEvents.name}`)).body.active as number;
-  // Each night a day later on the virtual clock, so "the latest completed run" is well defined.
-  await host.call('/admin/local/clock', { method: 'POST', json: { advanceMs: 60_000 } });
+  // Each night at 03:00 of the day after its asOf on the virtual clock, as the timer runs it: a day apart, so
+  // "the latest completed run" is well defined and pass 1 sees a real night's changes.
+  await host.call('/admin/local/clock', { method: 'POST', json: { to: `${formatDay(parseDay(asOf)! + 1)}T03:00:00.000Z` } });
   const started = performance.now();
   const r = await host.call('/admin/functions/segments-compute', { method: 'POST', json: { input: JSON.stringify({ asOf, runId, shards }) } });
   if (r.status !== 202) throw new Error(`could not start ${runId}: ${r.status}`);
@@ -179,13 +182,19 @@ async function purchasesOf(host: BenchHost, runId: string): Promise<number> {
  * both nights, and the nights are what is measured. A sample goes through the API to keep the two honest.
  */
 async function seed(host: BenchHost, rows: Record<string, unknown>[]) {
-  const sample = rows.slice(0, 1000);
+  // Purchases of day d + 1 lie in the future of the seeding evening: they go in with the bulk part.
+  const past = (row: Record<string, unknown>) => String(row['occurredAt']) < seedingClock;
+  const sample = rows.filter(past).slice(0, 1000);
+  const rest = rows.filter((row) => !sample.includes(row));
   const r = await host.call('/api/purchases', { method: 'POST', json: { purchases: sample } });
   if (r.status >= 300) throw new Error(`ingest failed: ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
   const client = new CosmosClient(localCosmosClientOptions(host.ready.cosmosEndpoint, emulatorKey));
   const container = client.database(process.env['COSMOS_DATABASE'] ?? 'winback').container(containers.purchases.name);
-  const receivedAt = new Date('2026-07-02T02:59:00Z');
-  const docs = rows.slice(sample.length).map((row) => toPurchase(PurchaseInput.parse(row), receivedAt));
+  // Received as they happened (a till sends a sale within minutes), not all just before the first night.
+  const docs = rest.map((row) => {
+    const input = PurchaseInput.parse(row);
+    return toPurchase(input, new Date(Date.parse(input.occurredAt) + 5 * 60_000));
+  });
   const batches = Array.from({ length: Math.ceil(docs.length / 100) }, (_, i) => docs.slice(i * 100, (i + 1) * 100));
   await mapWithConcurrency(batches, 2, async (batch) => {
     const results = await container.items.bulk(batch.map((doc) => ({ operationType: BulkOperationType.Create, resourceBody: doc as unknown as JSONObject })));
@@ -199,7 +208,9 @@ async function seed(host: BenchHost, rows: Record<string, unknown>[]) {
 
 async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'winback-nightly-'));
-  const host = await startBenchHost(path.join(dir, 'data'), ['--virtual-clock', '2026-07-02T03:00:00Z']);
+  // The evening before the first night: the sample goes through the API then.
+  // The benchmark starts both nights itself: the nightly timer (02:00) must not add runs of its own between them.
+  const host = await startBenchHost(path.join(dir, 'data'), ['--virtual-clock', seedingClock], { SEGMENTS_SCHEDULE: '0 0 2 1 1 *' });
   try {
     const rows = syntheticPurchases();
     const ingestStart = performance.now();
