@@ -28,7 +28,7 @@ const usage = `Usage: npm run simulate -- [options]
   --shopify-secret S   its SHOPIFY_WEBHOOK_SECRET, to send signed Shopify webhooks (a host the command starts gets its own)
   --refunds R          share of purchases refunded a few days later (default 0.02)
   --repeats R          share of requests a till or shop sends twice (default 0.01)
-  --concurrency N      requests in flight (default 8)
+  --concurrency N      requests in flight (default 16)
   --keep               keep the host it started running afterwards (to look at its API and dashboard)
   --json               print one JSON line last`;
 
@@ -68,7 +68,7 @@ function parse(argv: string[]): SimulateOptions & { json: boolean } {
       'shopify-secret': { type: 'string' },
       refunds: { type: 'string', default: '0.02' },
       repeats: { type: 'string', default: '0.01' },
-      concurrency: { type: 'string', default: '8' },
+      concurrency: { type: 'string', default: '16' },
       keep: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
