@@ -1,6 +1,6 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { mapWithConcurrency } from '../../shared/concurrency.js';
-import { outboxFolder, type OutboxMetadata } from '../../shared/messages/outbox.js';
+import { outboxFolder, readOutboxMetadata } from '../../shared/messages/outbox.js';
 
 /** What a simulated customer sees of a message that reached them: the outbox document's own fields. */
 export interface DeliveredMessage {
@@ -16,7 +16,7 @@ const dayMs = 86_400_000;
 /**
  * The messages the local host delivered, read from its outbox (`outbox/<UTC date>/<messageId>.json` in the
  * app's Blob container): what went out, and nothing that was skipped or deferred. The listing carries each
- * message's metadata (outboxMetadata), so a day costs a listing request per 5,000 messages; a file without
+ * message's metadata (outboxMetadata, readOutboxMetadata), so a day costs a listing request per 5,000 messages; a file without
  * metadata is downloaded. `seen` carries the names already read across calls, so a message stored exactly at
  * midnight (in the next day's folder) is read once.
  */
@@ -27,7 +27,7 @@ export async function deliveredMessages(blob: BlobServiceClient, containerName: 
   for (const day of [dayStart - dayMs, dayStart, dayStart + dayMs]) {
     for await (const item of container.listBlobsFlat({ prefix: outboxFolder(new Date(day)), includeMetadata: true })) {
       if (seen.has(item.name)) continue;
-      const fromListing = item.metadata ? fromMetadata(item.metadata) : undefined;
+      const fromListing = item.metadata ? readOutboxMetadata(item.metadata) : undefined;
       if (fromListing === undefined) {
         unlisted.push(item.name);
         continue;
@@ -55,16 +55,4 @@ export async function deliveredMessages(blob: BlobServiceClient, containerName: 
   });
   const order = (m: DeliveredMessage) => `${m.storedAt}|${m.messageId}`;
   return [...listed, ...downloaded].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-}
-
-export function fromMetadata(metadata: Record<string, string>): DeliveredMessage | undefined {
-  const m = metadata as Partial<OutboxMetadata>;
-  if (m.messageid === undefined || m.customerid === undefined || m.storedat === undefined) return undefined;
-  return {
-    messageId: decodeURIComponent(m.messageid),
-    customerId: decodeURIComponent(m.customerid),
-    storedAt: m.storedat,
-    ...(m.journeyid ? { journeyId: decodeURIComponent(m.journeyid) } : {}),
-    ...(m.couponcode ? { couponCode: decodeURIComponent(m.couponcode) } : {}),
-  };
 }

@@ -34,6 +34,19 @@ export function outboxMetadata(delivery: Pick<Delivery, 'messageId' | 'customerI
   };
 }
 
+/** What `outboxMetadata` wrote, decoded; undefined for a file stored without it. */
+export function readOutboxMetadata(metadata: Record<string, string>): { messageId: string; customerId: string; journeyId?: string; couponCode?: string; storedAt: string } | undefined {
+  const m = metadata as Partial<OutboxMetadata>;
+  if (m.messageid === undefined || m.customerid === undefined || m.storedat === undefined) return undefined;
+  return {
+    messageId: decodeURIComponent(m.messageid),
+    customerId: decodeURIComponent(m.customerid),
+    storedAt: m.storedat,
+    ...(m.journeyid ? { journeyId: decodeURIComponent(m.journeyid) } : {}),
+    ...(m.couponcode ? { couponCode: decodeURIComponent(m.couponcode) } : {}),
+  };
+}
+
 /**
  * The channel every environment has: it stores exactly what would have gone out, so a person (or a test) can
  * read it. Writing the same messageId again overwrites the same blob, so a redelivered send leaves one file.

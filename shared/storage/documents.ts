@@ -142,8 +142,10 @@ export class MemoryDocumentStore<T extends Doc> implements DocumentStore<T> {
     return `${partitionKey}\u0000${id}`;
   }
 
-  private set(partitionKey: string, doc: T) {
-    this.docs.set(this.key(partitionKey, doc.id), { json: JSON.stringify(doc), etag: `e${++this.counter}`, partitionKey });
+  private set(partitionKey: string, doc: T): string {
+    const etag = `e${++this.counter}`;
+    this.docs.set(this.key(partitionKey, doc.id), { json: JSON.stringify(doc), etag, partitionKey });
+    return etag;
   }
 
   async get(partitionKey: string, id: string): Promise<Versioned<T> | undefined> {
@@ -159,8 +161,7 @@ export class MemoryDocumentStore<T extends Doc> implements DocumentStore<T> {
   async createTagged(partitionKey: string, doc: T): Promise<{ etag: string } | 'conflict'> {
     this.operations++;
     if (this.docs.has(this.key(partitionKey, doc.id))) return 'conflict';
-    this.set(partitionKey, doc);
-    return { etag: this.docs.get(this.key(partitionKey, doc.id))!.etag };
+    return { etag: this.set(partitionKey, doc) };
   }
 
   async replace(partitionKey: string, doc: T, etag: string): Promise<WriteOutcome> {
@@ -171,8 +172,7 @@ export class MemoryDocumentStore<T extends Doc> implements DocumentStore<T> {
     this.operations++;
     const found = this.docs.get(this.key(partitionKey, doc.id));
     if (!found || found.etag !== etag) return 'conflict';
-    this.set(partitionKey, doc);
-    return { etag: this.docs.get(this.key(partitionKey, doc.id))!.etag };
+    return { etag: this.set(partitionKey, doc) };
   }
 
   async upsert(partitionKey: string, doc: T): Promise<void> {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromMetadata } from '../../../cli/simulate/outbox.js';
 import type { Delivery } from '../../../shared/messages/contract.js';
-import { OutboxChannel, outboxPath } from '../../../shared/messages/outbox.js';
+import { OutboxChannel, outboxPath, readOutboxMetadata } from '../../../shared/messages/outbox.js';
 import type { BlobStore } from '../../../shared/storage/blobs.js';
 
 class RecordingBlobs implements BlobStore {
@@ -40,7 +39,7 @@ describe('outbox files carry who got what as blob metadata', () => {
     const file = blobs.files.get(outboxPath('e_1.2.miss-you', now))!;
     for (const value of Object.values(file.metadata!)) expect(value).toMatch(/^[\x20-\x7e]*$/);
     const document = JSON.parse(file.content) as { messageId: string; customerId: string; journeyId: string; coupon: { code: string }; storedAt: string };
-    expect(fromMetadata(file.metadata!)).toEqual({ messageId: document.messageId, customerId: document.customerId, journeyId: document.journeyId, couponCode: document.coupon.code, storedAt: document.storedAt });
+    expect(readOutboxMetadata(file.metadata!)).toEqual({ messageId: document.messageId, customerId: document.customerId, journeyId: document.journeyId, couponCode: document.coupon.code, storedAt: document.storedAt });
   });
 
   it('leaves out what a message does not have; a file without metadata is not read from the listing', async () => {
@@ -48,7 +47,7 @@ describe('outbox files carry who got what as blob metadata', () => {
     const { journeyId: _journey, coupon: _coupon, ...plain } = delivery();
     await new OutboxChannel('email', blobs).send(plain as Delivery, now);
     const metadata = blobs.files.get(outboxPath('e_1.2.miss-you', now))!.metadata!;
-    expect(fromMetadata(metadata)).toEqual({ messageId: 'e_1.2.miss-you', customerId: 'Zoë/Müller 1', storedAt: now.toISOString() });
-    expect(fromMetadata({})).toBeUndefined();
+    expect(readOutboxMetadata(metadata)).toEqual({ messageId: 'e_1.2.miss-you', customerId: 'Zoë/Müller 1', storedAt: now.toISOString() });
+    expect(readOutboxMetadata({})).toBeUndefined();
   });
 });
