@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencyExponent } from '../../shared/money.js';
 import type { HostClient } from '../host-client.js';
 
 /**
@@ -142,8 +143,13 @@ export class CampaignApi {
 /** What the simulation injected, per arm: the sum of its customers' expected effects (0 for the holdout). */
 export type InjectedEffects = Map<string, number>;
 
+/** The revenue the journey added per arm, in minor units (RevenueLedger): induced orders, top-ups minus discounts. */
+export type InjectedRevenue = Map<string, number>;
+
 export interface CheckedComparison {
   journeyId: string;
+  /** What is compared: the reactivation rate (a share), or revenue per enrolled customer (the report's currency). */
+  metric: 'reactivation' | 'revenuePerEnrolled';
   arms: [string, string];
   estimate: number;
   ci95: [number, number];
@@ -153,19 +159,34 @@ export interface CheckedComparison {
 }
 
 /**
- * The self-check: each reported 95 % interval for reactivation must contain the effect the simulation
- * injected — the mean expected effect in the arm (sum over its messaged customers ÷ enrolled) minus the
- * same for the arm it is compared against.
+ * The self-check: each reported 95 % interval must contain the effect the simulation injected, arm minus
+ * the arm it is compared against, per enrolled customer —
+ * - reactivation: the mean expected effect (the sum over the arm's messaged customers ÷ enrolled);
+ * - revenue per enrolled: what the journey's orders added to the arm's revenue ÷ enrolled, in major units
+ *   of the report's currency (when the report and `revenue` have it).
  */
-export function selfCheck(report: KpiReport, injected: InjectedEffects): CheckedComparison[] {
+export function selfCheck(report: KpiReport, injected: InjectedEffects, revenue?: InjectedRevenue): CheckedComparison[] {
   const enrolled = new Map(report.arms.map((a) => [a.arm, a.enrolled]));
-  const meanEffect = (arm: string) => {
+  const perEnrolled = (totals: Map<string, number>, arm: string) => {
     const n = enrolled.get(arm) ?? 0;
-    return n === 0 ? 0 : (injected.get(arm) ?? 0) / n;
+    return n === 0 ? 0 : (totals.get(arm) ?? 0) / n;
   };
-  return report.comparisons.map((c) => {
-    const truth = meanEffect(c.arm) - meanEffect(c.against);
-    const [lo, hi] = c.reactivation.ci95;
-    return { journeyId, arms: [c.arm, c.against], estimate: c.reactivation.absolute, ci95: [lo, hi], injected: truth, covered: lo <= truth && truth <= hi };
+  const minorPerMajor = 10 ** currencyExponent(report.currency ?? 'EUR');
+  const check = (metric: CheckedComparison['metric'], c: KpiComparison, estimate: number, ci95: [number, number], truth: number): CheckedComparison => ({
+    journeyId,
+    metric,
+    arms: [c.arm, c.against],
+    estimate,
+    ci95,
+    injected: truth,
+    covered: ci95[0] <= truth && truth <= ci95[1],
+  });
+  return report.comparisons.flatMap((c) => {
+    const checks = [check('reactivation', c, c.reactivation.absolute, c.reactivation.ci95, perEnrolled(injected, c.arm) - perEnrolled(injected, c.against))];
+    if (revenue && c.revenuePerEnrolled) {
+      const truth = (perEnrolled(revenue, c.arm) - perEnrolled(revenue, c.against)) / minorPerMajor;
+      checks.push(check('revenuePerEnrolled', c, c.revenuePerEnrolled.absolute, c.revenuePerEnrolled.ci95, truth));
+    }
+    return checks;
   });
 }

@@ -116,10 +116,25 @@ function report(result: SimulateResult): string[] {
       lines.push(`  ${arm.arm.padEnd(18)}  ${String(arm.enrolled).padStart(8)}  ${String(arm.reactivated ?? '').padStart(11)}  ${arm.reactivationRate == null ? '' : (100 * arm.reactivationRate).toFixed(2) + ' %'}`);
     }
     lines.push('', 'Self-check (each 95 % interval must contain the injected effect):');
+    const currency = result.kpis.currency ?? '';
     for (const c of result.journeys) {
-      lines.push(
-        `  ${c.arms[0]} vs ${c.arms[1]}: estimate ${(100 * c.estimate).toFixed(2)} pp, 95 % CI [${(100 * c.ci95[0]).toFixed(2)}, ${(100 * c.ci95[1]).toFixed(2)}], injected ${(100 * c.injected).toFixed(2)} pp — ${c.covered ? 'covered' : 'NOT COVERED'}`,
-      );
+      const verdict = c.covered ? 'covered' : 'NOT COVERED';
+      switch (c.metric) {
+        case 'reactivation':
+          lines.push(
+            `  ${c.arms[0]} vs ${c.arms[1]}, reactivation: estimate ${(100 * c.estimate).toFixed(2)} pp, 95 % CI [${(100 * c.ci95[0]).toFixed(2)}, ${(100 * c.ci95[1]).toFixed(2)}], injected ${(100 * c.injected).toFixed(2)} pp — ${verdict}`,
+          );
+          break;
+        case 'revenuePerEnrolled':
+          lines.push(
+            `  ${c.arms[0]} vs ${c.arms[1]}, revenue per enrolled: estimate ${c.estimate.toFixed(2)} ${currency}, 95 % CI [${c.ci95[0].toFixed(2)}, ${c.ci95[1].toFixed(2)}], injected ${c.injected.toFixed(2)} ${currency} — ${verdict}`,
+          );
+          break;
+        default: {
+          const exhaustive: never = c.metric;
+          throw new Error(`unknown metric ${String(exhaustive)}`);
+        }
+      }
     }
   }
   lines.push('', `Dashboard: ${result.dashboardUrl}`);

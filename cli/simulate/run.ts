@@ -5,6 +5,7 @@ import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { parse } from 'csv-parse/sync';
 import { mapWithConcurrency } from '../../shared/concurrency.js';
+import { toMinorUnits } from '../../shared/money.js';
 import { devAccountKey, devAccountName } from '../../local/azurite.js';
 import { spawnLocalHost, type SpawnedHost } from '../../local/spawn.js';
 import { Rng } from '../../sim/random.js';
@@ -14,6 +15,7 @@ import { naturalPurchase, naturalTimeline, type Timeline } from '../../sim/timel
 import { HostClient, HostError } from '../host-client.js';
 import { Progress, formatDuration } from '../progress.js';
 import { deliveredMessages } from './outbox.js';
+import { RevenueLedger } from './revenue.js';
 import { CampaignApi, journeyId, selfCheck, type CheckedComparison, type KpiReport } from './campaign.js';
 import { historyPurchaseBody, isHistory, occurredAt, purchaseRequests, type PlannedPurchase, type SimRequest, type TrafficConfig } from './traffic.js';
 
@@ -43,7 +45,7 @@ export interface SimulateResult {
   seed: number;
   trueEffect: number;
   trueCouponEffect: number;
-  journeys: { journeyId: string; arms: [string, string]; estimate: number; ci95: [number, number]; injected: number; covered: boolean }[];
+  journeys: CheckedComparison[];
   seconds: number;
   /** The host's dashboard, its key in the query (a host this command started is gone after the run unless --keep). */
   dashboardUrl: string;
@@ -72,17 +74,32 @@ async function cosmosRequests(client: HostClient): Promise<number | undefined> {
 const idle = (client: HostClient) => client.expect([200], 'POST', '/admin/local/idle', { timeoutMs: 900_000 });
 
 /** Sends requests, a few at a time; a coupon the host refuses falls back to a plain purchase. */
-async function sendAll(client: HostClient, requests: SimRequest[], concurrency: number, counts: Record<string, number>, failures: string[]) {
+/** The discount a redemption's answer names, in minor units. */
+function discountOf(body: unknown): number {
+  const { discount, currency } = (body ?? {}) as { discount?: unknown; currency?: unknown };
+  if (typeof discount !== 'number' || typeof currency !== 'string') throw new HostError(`a redemption's answer lacks its discount: ${JSON.stringify(body).slice(0, 200)}`);
+  return toMinorUnits(discount, currency) ?? Math.round(discount * 100);
+}
+
+/** Sends `requests` while the host's clock stands at `now`, booking each accepted one in `ledger`. */
+async function sendAll(client: HostClient, requests: SimRequest[], now: number, concurrency: number, counts: Record<string, number>, failures: string[], ledger: RevenueLedger) {
   const count = (key: string) => (counts[key] = (counts[key] ?? 0) + 1);
   await mapWithConcurrency(requests, concurrency, async (request) => {
     const response = await client.request(request.method, request.path, request.body, request.headers);
-    if (response.status < 300) return count(request.kind);
+    if (response.status < 300) {
+      if (request.kind === 'redemption') ledger.book(request, now, discountOf(response.body));
+      else ledger.book(request, request.at.getTime());
+      return count(request.kind);
+    }
     if (request.fallback && [404, 409, 410, 422].includes(response.status)) {
       // Why the till's coupon was refused (expired, below the minimum basket, …): the host says in `reason`.
       const reason = (response.body as { reason?: unknown } | undefined)?.reason;
       count(`redemption-refused:${typeof reason === 'string' ? reason : response.status}`);
       const again = await client.request(request.fallback.method, request.fallback.path, request.fallback.body, request.fallback.headers);
-      if (again.status < 300) return count(request.fallback.kind);
+      if (again.status < 300) {
+        if (!request.repeat) ledger.book(request.fallback, request.fallback.at.getTime());
+        return count(request.fallback.kind);
+      }
       failures.push(`${request.fallback.path} → ${again.status} ${again.text.slice(0, 200)}`);
       return;
     }
@@ -221,6 +238,8 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
     const pending: SimRequest[] = [];
     const watches = new Map<string, Watch>();
     const injected = new Map<string, number>();
+    const ledger = new RevenueLedger();
+    const windowOf = (watch: Watch): [number, number] => [Date.parse(watch.enteredAt), Date.parse(watch.enteredAt) + attributionDays * dayMs];
     const triggerSegments = new Set(definition.segments);
     const runsSeen = new Set<string>();
     const byDay = new Map<number, PlannedPurchase[]>();
@@ -277,7 +296,13 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
         const rng = new Rng(options.seed, `induced:${watch.customer.id}:${watch.enteredAt}`);
         const purchase = naturalPurchase(rng, watch.customer, retailer, r.inducedDay);
         const list = byDay.get(r.inducedDay) ?? [];
-        list.push({ customer: watch.customer, purchase, key: `i${watch.entryDay}`, ...(watch.couponCode ? { couponCode: watch.couponCode } : {}) });
+        list.push({
+          customer: watch.customer,
+          purchase,
+          key: `i${watch.entryDay}`,
+          ...(watch.couponCode ? { couponCode: watch.couponCode } : {}),
+          effect: { arm: watch.arm, window: windowOf(watch), counterfactualMinor: 0 },
+        });
         byDay.set(r.inducedDay, list);
         if (watch.couponCode) watch.couponUsed = true;
         counts['induced'] = (counts['induced'] ?? 0) + 1;
@@ -310,7 +335,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
         if (p.couponCode || !watch?.couponCode || watch.couponUsed) return p;
         if (!new Rng(options.seed, `use:${p.customer.id}:${p.key}`).chance(responseConfig.couponUseRate)) return p;
         watch.couponUsed = true;
-        return { ...p, couponCode: watch.couponCode };
+        return { ...p, couponCode: watch.couponCode, effect: { arm: watch.arm, window: windowOf(watch), counterfactualMinor: p.purchase.totalMinor } };
       });
       byDay.delete(day);
       for (const p of planned) {
@@ -357,7 +382,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
         while (n < pending.length && pending[n]!.at.getTime() <= boundary) n++;
         const due = pending.splice(0, n);
         events += due.length;
-        await sendAll(client, due, options.concurrency, counts, failures);
+        await sendAll(client, due, boundary, options.concurrency, counts, failures, ledger);
         if (due.length > 0) await idle(client);
       }
       // The day's messages (sent at their local times) are read once it is over; responses start tomorrow.
@@ -380,7 +405,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
     let checks: CheckedComparison[] = [];
     if (campaign) {
       kpis = await campaign.kpis();
-      checks = selfCheck(kpis, injected);
+      checks = selfCheck(kpis, injected, ledger.perArm());
     }
     return {
       customers: options.customers,

@@ -20,6 +20,25 @@ export interface SimRequest {
   kind: 'pos' | 'shop' | 'shopify' | 'redemption' | 'refund' | 'shopify-refund';
   /** Only for redemptions: what to send instead when the host refuses the coupon (422/409/410). */
   fallback?: SimRequest;
+  /** What the request books for its order, in minor units (a refund negative); a redemption's discount comes off at the host. */
+  bookedMinor: number;
+  /** A till's or shop's retry of the request before it: the host must ignore it, and so does the revenue truth. */
+  repeat?: true;
+  /** For an order the journey changed: what this request would have booked without it (see RevenueEffect). */
+  effect?: RevenueEffect & { orderId: string };
+}
+
+/**
+ * How an order of an enrolled customer differs from the world without the journey, which the simulation
+ * knows and the KPIs must estimate: a purchase the message caused books everything (it would not have
+ * happened), a natural purchase on the coupon books its top-up minus the discount.
+ */
+export interface RevenueEffect {
+  arm: string;
+  /** The enrollment's attribution window [start, end) in ms: the KPIs count an order whose first event falls in it. */
+  window: [number, number];
+  /** What the order (or, for a refund, its refund) would have booked without the journey: 0 for an induced purchase. */
+  counterfactualMinor: number;
 }
 
 export interface TrafficConfig {
@@ -46,11 +65,11 @@ function storeOf(customer: SimCustomer): string {
   return `store-${(customer.profile.address?.city ?? customer.profile.timeZone.split('/')[1] ?? 'x').toLowerCase().replace(/[^a-z]/g, '')}-${1 + (customer.index % 3)}`;
 }
 
-function json(path: string, body: unknown, at: Date, kind: SimRequest['kind'], headers: Record<string, string> = {}): SimRequest {
-  return { method: 'POST', path, body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers }, at, kind };
+function json(path: string, body: unknown, at: Date, kind: SimRequest['kind'], bookedMinor: number, headers: Record<string, string> = {}): SimRequest {
+  return { method: 'POST', path, body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers }, at, kind, bookedMinor };
 }
 
-function shopifyRequest(config: TrafficConfig, topic: string, webhookId: string, body: unknown, at: Date, kind: SimRequest['kind']): SimRequest {
+function shopifyRequest(config: TrafficConfig, topic: string, webhookId: string, body: unknown, at: Date, kind: SimRequest['kind'], bookedMinor: number): SimRequest {
   const raw = JSON.stringify(body);
   const hmac = createHmac('sha256', config.shopifySecret ?? '').update(raw, 'utf8').digest('base64');
   return {
@@ -60,6 +79,7 @@ function shopifyRequest(config: TrafficConfig, topic: string, webhookId: string,
     headers: { 'content-type': 'application/json', 'x-shopify-topic': topic, 'x-shopify-hmac-sha256': hmac, 'x-shopify-webhook-id': webhookId, 'x-shopify-shop-domain': 'sim-shop.myshopify.com' },
     at,
     kind,
+    bookedMinor,
   };
 }
 
@@ -77,6 +97,8 @@ export interface PlannedPurchase {
   key: string;
   /** A coupon the customer uses on this purchase. */
   couponCode?: string;
+  /** Set when the journey changed this purchase (caused it, or put a coupon on it). */
+  effect?: RevenueEffect;
 }
 
 /**
@@ -127,7 +149,7 @@ export function purchaseRequests(config: TrafficConfig, planned: PlannedPurchase
       line_items: base.items.map((item, i) => ({ id: Number(numericId(`line:${orderId}:${i}`)), sku: item.sku, title: item.category, price: item.unitPrice.toFixed(2), quantity: item.quantity, product_type: item.category })),
       discount_codes: planned.couponCode ? [{ code: planned.couponCode, amount: '0.00', type: 'percentage' }] : [],
     };
-    requests.push(shopifyRequest(config, 'orders/create', `sim-${orderId}`, order, at, 'shopify'));
+    requests.push(shopifyRequest(config, 'orders/create', `sim-${orderId}`, order, at, 'shopify', purchase.totalMinor));
     refundable = { orderId, shopifyOrderId: orderId };
   } else if (planned.couponCode && !purchase.online) {
     const redemption = {
@@ -141,15 +163,15 @@ export function purchaseRequests(config: TrafficConfig, planned: PlannedPurchase
       channel: 'pos',
       items: base.items,
     };
-    const request = json('/api/redemptions', redemption, at, 'redemption', { 'idempotency-key': `sim-${base.orderId}` });
-    requests.push({ ...request, fallback: json('/api/purchases', base, at, 'pos') });
+    const request = json('/api/redemptions', redemption, at, 'redemption', purchase.totalMinor, { 'idempotency-key': `sim-${base.orderId}` });
+    requests.push({ ...request, fallback: json('/api/purchases', base, at, 'pos', purchase.totalMinor) });
     refundable = { orderId: base.orderId };
   } else {
-    requests.push(json('/api/purchases', { ...base, couponCodes: planned.couponCode ? [planned.couponCode] : [] }, at, purchase.online ? 'shop' : 'pos'));
+    requests.push(json('/api/purchases', { ...base, couponCodes: planned.couponCode ? [planned.couponCode] : [] }, at, purchase.online ? 'shop' : 'pos', purchase.totalMinor));
     refundable = { orderId: base.orderId };
   }
   // Tills and shops retry: the same request again changes nothing.
-  if (rng.chance(config.duplicateShare)) requests.push({ ...requests[0]!, at: new Date(at.getTime() + 60_000) });
+  if (rng.chance(config.duplicateShare)) requests.push({ ...requests[0]!, at: new Date(at.getTime() + 60_000), repeat: true });
 
   if (rng.chance(config.refundShare)) {
     const refundAt = new Date(at.getTime() + (1 + rng.int(0, 5)) * dayMs);
@@ -162,11 +184,18 @@ export function purchaseRequests(config: TrafficConfig, planned: PlannedPurchase
         processed_at: refundAt.toISOString(),
         transactions: [{ kind: 'refund', status: 'success', amount: money(purchase.totalMinor).toFixed(2), currency: config.retailer.currency }],
       };
-      requests.push(shopifyRequest(config, 'refunds/create', `sim-${refundId}`, refund, refundAt, 'shopify-refund'));
+      requests.push(shopifyRequest(config, 'refunds/create', `sim-${refundId}`, refund, refundAt, 'shopify-refund', -purchase.totalMinor));
     } else {
       const body = { orderId: `refund-${refundable.orderId}`, source: base.source, customerId: customer.id, occurredAt: refundAt.toISOString(), total: base.total, currency: base.currency, type: 'refund', originalOrderId: refundable.orderId };
-      requests.push(json('/api/purchases', body, refundAt, 'refund'));
+      requests.push(json('/api/purchases', body, refundAt, 'refund', -purchase.totalMinor));
     }
   }
-  return requests;
+  if (!planned.effect) return requests;
+  const effect = planned.effect;
+  return requests.map((request) => {
+    const refund = request.kind === 'refund' || request.kind === 'shopify-refund';
+    const counterfactualMinor = refund ? -effect.counterfactualMinor : effect.counterfactualMinor;
+    const annotate = (r: SimRequest): SimRequest => ({ ...r, effect: { ...effect, counterfactualMinor, orderId: base.orderId } });
+    return { ...annotate(request), ...(request.fallback ? { fallback: annotate(request.fallback) } : {}) };
+  });
 }

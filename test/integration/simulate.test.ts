@@ -45,11 +45,14 @@ describe('npm run simulate against the local host', () => {
     const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Pick<SimulateResult, 'customers' | 'days' | 'seed' | 'trueEffect' | 'trueCouponEffect' | 'journeys' | 'seconds' | 'requests'>;
     expect(result).toMatchObject({ customers: loopCustomers, days: loopDays, seed: 42, trueEffect: 0.04, trueCouponEffect: 0.02 });
     expect(result.seconds).toBeGreaterThan(0);
-    expect(result.journeys.map((j) => [j.journeyId, ...j.arms])).toEqual([['winback-default', 'message_coupon', 'control']]);
+    expect(result.journeys.map((j) => [j.journeyId, j.metric, ...j.arms])).toEqual([
+      ['winback-default', 'reactivation', 'message_coupon', 'control'],
+      ['winback-default', 'revenuePerEnrolled', 'message_coupon', 'control'],
+    ]);
     for (const j of result.journeys) {
       expect(j.ci95[0]).toBeLessThanOrEqual(j.estimate);
       expect(j.estimate).toBeLessThanOrEqual(j.ci95[1]);
-      // Messaged customers were given the effect: the truth compared is positive, and the interval holds it.
+      // Messaged customers were given the effect (and bought more): the truth compared is positive, and the interval holds it.
       expect(j.injected).toBeGreaterThan(0);
       expect(j.covered, JSON.stringify(j)).toBe(true);
       expect(j.ci95[0] <= j.injected && j.injected <= j.ci95[1]).toBe(true);
@@ -60,7 +63,8 @@ describe('npm run simulate against the local host', () => {
     expect(result.requests['redemption']).toBeGreaterThan(0);
     expect(Object.keys(result.requests).filter((k) => k.startsWith('redemption-refused'))).toEqual([]);
     expect(run.stdout).toMatch(/KPIs for winback-default/);
-    expect(run.stdout).toMatch(/message_coupon vs control: .* covered/);
+    expect(run.stdout).toMatch(/message_coupon vs control, reactivation: .* covered/);
+    expect(run.stdout).toMatch(/message_coupon vs control, revenue per enrolled: estimate -?\d+\.\d\d EUR, .* covered/);
     expect(run.stdout).toMatch(/Dashboard: http:\/\/[^ ]+\/api\/dashboard\?code=\S+/);
   }, 900_000);
 

@@ -77,5 +77,21 @@ describe('selfCheck', () => {
     expect(second!.injected).toBeCloseTo(0.054 - 0.036, 12);
     expect(second!.covered).toBe(true);
     expect(selfCheck(report([0.04, 0.09]), injected)[0]!.covered).toBe(false);
+    expect([first!.metric, second!.metric]).toEqual(['reactivation', 'reactivation']);
+  });
+
+  it('checks revenue per enrolled against the revenue the journey added per enrolled, in major units', () => {
+    const withRevenue: KpiReport = {
+      ...report([0.01, 0.09]),
+      comparisons: [{ arm: 'message', against: 'control', reactivation: { absolute: 0.05, ci95: [0.01, 0.09], method: 'newcombe' }, revenuePerEnrolled: { absolute: 1.1, ci95: [0.2, 2.0], method: 'welch' } }],
+    };
+    // 400 enrolled in "message": 48,000 cents added → 1.20 EUR per enrolled; the holdout got nothing.
+    const checks = selfCheck(withRevenue, new Map([['message', 360 * 0.04]]), new Map([['message', 48_000]]));
+    expect(checks.map((c) => c.metric)).toEqual(['reactivation', 'revenuePerEnrolled']);
+    expect(checks[1]).toMatchObject({ arms: ['message', 'control'], estimate: 1.1, ci95: [0.2, 2.0], covered: true });
+    expect(checks[1]!.injected).toBeCloseTo(1.2, 12);
+    expect(selfCheck(withRevenue, new Map(), new Map([['message', 90_000]]))[1]!.covered).toBe(false);
+    // Without the truth, only reactivation is checked.
+    expect(selfCheck(withRevenue, new Map()).map((c) => c.metric)).toEqual(['reactivation']);
   });
 });
