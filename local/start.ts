@@ -17,7 +17,7 @@ import { defaultPrintSchedule } from '../shared/channels/channel-settings.js';
 import { channelAdapters, describeChannels } from '../shared/channels/registry.js';
 import { AzuriteError, startAzurite } from './azurite.js';
 import { applyLocalChannelDefaults } from './channels.js';
-import { localCosmosClientOptions } from './cosmos/client-options.js';
+import { inProcessCosmosClientOptions } from './cosmos/client-options.js';
 import { CosmosEmulatorError, ensureDatabase, startCosmosEmulator } from './cosmos/emulator.js';
 import { installFunctionsCore, registry } from './functions-core.js';
 import { LocalHost, PortInUseError } from './host.js';
@@ -227,7 +227,7 @@ export async function start(options: StartOptions) {
     delete process.env[settingNames.serviceBusNamespace];
     applyLocalChannelDefaults(options.dataDir, options.port);
     // The functions' SDK reaches the emulator without a socket (local/cosmos/in-process.ts).
-    configureRuntime({ clock, bus, cosmosClientOptions: { ...localCosmosClientOptions(cosmos.endpoint, cosmos.key), httpClient: cosmos.httpClient } });
+    configureRuntime({ clock, bus, cosmosClientOptions: inProcessCosmosClientOptions(cosmos.endpoint, cosmos.httpClient) });
     const { settings } = runtime(); // validates every setting now, so a bad one stops startup with its name
     // Binding expressions such as %SEGMENTS_SCHEDULE% resolve from app settings; Bicep and
     // local.settings.example.json set them, and here their defaults stand in when the user set nothing.

@@ -1,5 +1,6 @@
 import https from 'node:https';
 import type { CosmosClientOptions } from '@azure/cosmos';
+import type { InProcessHttpClient } from './in-process.js';
 
 /**
  * The key of the Azure Cosmos DB Emulator, published by Microsoft. The embedded emulator accepts any key;
@@ -45,4 +46,14 @@ export function localCosmosClientOptions(endpoint: string, key: string): CosmosC
     options.agent = new https.Agent({ rejectUnauthorized: false, keepAlive: true });
   }
   return options;
+}
+
+/**
+ * CosmosClient options for the embedded emulator reached through its in-process transport. The emulator
+ * checks no signature, and nothing leaves the process, so requests carry a fixed authorization header
+ * instead of the master-key HMAC the SDK would otherwise compute (and decode the key for) on every request:
+ * about 5 % of the local host's time on a busy day. Everything else runs as against Azure.
+ */
+export function inProcessCosmosClientOptions(endpoint: string, httpClient: InProcessHttpClient): CosmosClientOptions {
+  return { ...localCosmosClientOptions(endpoint, emulatorKey), key: undefined, tokenProvider: async () => 'type=master&ver=1.0&sig=embedded-emulator', httpClient };
 }
