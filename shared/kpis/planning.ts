@@ -113,6 +113,32 @@ function sentence(
 
 const roundUpPercent = (share: number | null) => (share === null ? null : Math.ceil(share * 1000 - 1e-9) / 10);
 
+/**
+ * What both metrics' plans share: the power now, the holdout and the audience that would reach the target,
+ * the verdict and its sentence. `relativeTo` is the base the relative MDE is expressed against (0: none).
+ */
+function metricPlan(
+  request: PowerRequest,
+  groups: { nT: number; nC: number; share: number },
+  metric: { powerAt: (t: number, c: number) => number; mde: number | null; expectedUplift: number; relativeTo: number; effect: string; mdeText: string | null; expectedText: string; method: string },
+): MetricPlan {
+  const powerNow = metric.powerAt(groups.nT, groups.nC);
+  const holdout = holdoutNeeded(request.audience, request.power, metric.powerAt);
+  const audience = audienceNeeded(groups.share, request.power, metric.powerAt);
+  return {
+    minimumDetectableEffect: metric.mde,
+    minimumDetectableEffectRelative: metric.mde === null || metric.relativeTo === 0 ? null : metric.mde / metric.relativeTo,
+    expectedUplift: metric.expectedUplift,
+    powerAtExpectedUplift: powerNow,
+    holdoutPercentNeeded: roundUpPercent(holdout),
+    audienceNeeded: audience,
+    underpowered: powerNow < request.power,
+    verdict: verdictOf(powerNow, request.power),
+    message: sentence(request, { effect: metric.effect, mde: metric.mdeText, expected: metric.expectedText, powerAt: powerNow, holdoutNeeded: holdout, audienceNeeded: audience }),
+    method: metric.method,
+  };
+}
+
 export function planExperiment(request: PowerRequest): PowerPlan {
   const share = request.holdoutPercent / 100;
   const nC = request.audience * share;
@@ -128,36 +154,25 @@ export function planExperiment(request: PowerRequest): PowerPlan {
   };
   const messages: string[] = [];
 
+  const groups = { nT, nC, share };
   if (request.baseRate !== undefined && request.expectedUplift !== undefined) {
     const base = request.baseRate;
     const uplift = request.expectedUplift;
-    const powerAt = (t: number, c: number) => proportionPower(base, uplift, t, c, request.alpha);
     const mde = proportionMde(base, nT, nC, request.alpha, request.power);
-    const powerNow = powerAt(nT, nC);
-    const holdout = holdoutNeeded(request.audience, request.power, powerAt);
-    const audience = audienceNeeded(share, request.power, powerAt);
-    const message = sentence(request, {
-      effect: 'change in the reactivation rate',
-      mde: mde === null ? null : `${fmt(mde * 100, 2)} percentage points (from ${pct(base)} to ${pct(base + mde)})`,
-      expected: `${signed(fmt(uplift * 100, 2), uplift)} percentage points`,
-      powerAt: powerNow,
-      holdoutNeeded: holdout,
-      audienceNeeded: audience,
-    });
     plan.reactivation = {
       baseRate: base,
-      minimumDetectableEffect: mde,
-      minimumDetectableEffectRelative: mde === null ? null : mde / base,
-      expectedUplift: uplift,
-      powerAtExpectedUplift: powerNow,
-      holdoutPercentNeeded: roundUpPercent(holdout),
-      audienceNeeded: audience,
-      underpowered: powerNow < request.power,
-      verdict: verdictOf(powerNow, request.power),
-      message,
-      method: 'two-sided test of two proportions (pooled z), power by the normal approximation for unequal groups (Fleiss, Levin & Paik 2003)',
+      ...metricPlan(request, groups, {
+        powerAt: (t, c) => proportionPower(base, uplift, t, c, request.alpha),
+        mde,
+        expectedUplift: uplift,
+        relativeTo: base,
+        effect: 'change in the reactivation rate',
+        mdeText: mde === null ? null : `${fmt(mde * 100, 2)} percentage points (from ${pct(base)} to ${pct(base + mde)})`,
+        expectedText: `${signed(fmt(uplift * 100, 2), uplift)} percentage points`,
+        method: 'two-sided test of two proportions (pooled z), power by the normal approximation for unequal groups (Fleiss, Levin & Paik 2003)',
+      }),
     };
-    messages.push(`Reactivation: ${message}`);
+    messages.push(`Reactivation: ${plan.reactivation.message}`);
   }
 
   if (request.revenue) {
@@ -165,36 +180,24 @@ export function planExperiment(request: PowerRequest): PowerPlan {
     const uplift = request.revenue.expectedUplift ?? (mean * request.revenue.expectedUpliftPercent!) / 100;
     const currency = request.revenue.currency ?? null;
     const money = (v: number) => (currency ? `${fmt(v, 2)} ${currency}` : fmt(v, 2));
-    const powerAt = (t: number, c: number) => meanPower(sd, uplift, t, c, request.alpha);
-    const mde = meanMde(sd, nT, nC, request.alpha, request.power);
-    const powerNow = powerAt(nT, nC);
-    const holdout = holdoutNeeded(request.audience, request.power, powerAt);
-    const audience = audienceNeeded(share, request.power, powerAt);
     const relative = (v: number) => (mean > 0 ? ` (${signed(fmt((v / mean) * 100, 1), v)} %)` : '');
-    const message = sentence(request, {
-      effect: 'change in revenue per customer',
-      mde: mde === null ? null : `${money(mde)} per customer${relative(mde)}`,
-      expected: `${signed(money(uplift), uplift)} per customer${relative(uplift)}`,
-      powerAt: powerNow,
-      holdoutNeeded: holdout,
-      audienceNeeded: audience,
-    });
+    const mde = meanMde(sd, nT, nC, request.alpha, request.power);
     plan.revenue = {
       mean,
       sd,
       currency,
-      minimumDetectableEffect: mde,
-      minimumDetectableEffectRelative: mde === null || mean === 0 ? null : mde / mean,
-      expectedUplift: uplift,
-      powerAtExpectedUplift: powerNow,
-      holdoutPercentNeeded: roundUpPercent(holdout),
-      audienceNeeded: audience,
-      underpowered: powerNow < request.power,
-      verdict: verdictOf(powerNow, request.power),
-      message,
-      method: 'two-sided test of two means (normal approximation to Welch), MDE = (z₁₋α/₂ + z₁₋β)·sd·√(1/nT + 1/nC); CUPED would shrink sd by √(1 − variance reduction)',
+      ...metricPlan(request, groups, {
+        powerAt: (t, c) => meanPower(sd, uplift, t, c, request.alpha),
+        mde,
+        expectedUplift: uplift,
+        relativeTo: mean,
+        effect: 'change in revenue per customer',
+        mdeText: mde === null ? null : `${money(mde)} per customer${relative(mde)}`,
+        expectedText: `${signed(money(uplift), uplift)} per customer${relative(uplift)}`,
+        method: 'two-sided test of two means (normal approximation to Welch), MDE = (z₁₋α/₂ + z₁₋β)·sd·√(1/nT + 1/nC); CUPED would shrink sd by √(1 − variance reduction)',
+      }),
     };
-    messages.push(`Revenue: ${message}`);
+    messages.push(`Revenue: ${plan.revenue.message}`);
   }
 
   plan.underpowered = (plan.reactivation?.underpowered ?? false) || (plan.revenue?.underpowered ?? false);
