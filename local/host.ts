@@ -9,6 +9,7 @@ import type { Registration, Registry } from './functions-core.js';
 import type { OutboundMessage } from '../shared/messaging/bus.js';
 import { triggerMetadata } from './service-bus/transport.js';
 import type { ReceivedMessage } from './service-bus/types.js';
+import { runInvocation } from './invocation-scope.js';
 
 // The library is a webpack bundle: Node's ESM loader finds `app` among its exports but not the classes.
 const { HttpRequest, HttpResponse, InvocationContext } = functions;
@@ -38,7 +39,8 @@ export interface HostOptions {
   maxRequestBytes?: number;
   maxConcurrentCalls?: number;
   /** The Cosmos emulator's request log (GET /admin/local/cosmos/requests). */
-  cosmosRequests?: () => unknown;
+  /** The embedded emulator's requests: by container and kind, or by the function that sent them. */
+  cosmosRequests?: (by: 'container' | 'function') => unknown;
 }
 
 interface HttpRoute {
@@ -178,7 +180,7 @@ export class LocalHost {
   }
 
   private async invoke(registration: Registration, input: unknown, triggerMetadata: Record<string, unknown>) {
-    return registration.callback(input, this.context(registration, triggerMetadata));
+    return runInvocation(registration.name, () => registration.callback(input, this.context(registration, triggerMetadata)));
   }
 
   // ---------------------------------------------------------------- HTTP
@@ -345,12 +347,12 @@ export class LocalHost {
     if (parts[1] === 'host' && parts[2] === 'status') {
       return this.sendJson(res, 200, { state: this.stopping ? 'Stopping' : 'Running', inFlight: this.inFlight.size, now: this.options.clock.now().toISOString() });
     }
-    if (parts[1] === 'local') return this.handleLocalAdmin(res, method, parts.slice(2), json);
+    if (parts[1] === 'local') return this.handleLocalAdmin(res, method, parts.slice(2), json, url.searchParams);
     return this.sendProblem(res, 404, 'Not Found', `no admin route ${url.pathname}`);
   }
 
   /** Local-only controls: the virtual clock, the Service Bus stand-in, and a way to wait for quiet. */
-  private async handleLocalAdmin(res: http.ServerResponse, method: string, parts: string[], json: Record<string, unknown>) {
+  private async handleLocalAdmin(res: http.ServerResponse, method: string, parts: string[], json: Record<string, unknown>, query: URLSearchParams) {
     const [area, name, sub] = parts;
     if (area === 'clock') {
       if (method === 'GET') return this.sendJson(res, 200, { now: this.options.clock.now().toISOString(), virtual: !!this.options.virtualClock });
@@ -377,7 +379,9 @@ export class LocalHost {
     }
     if (area === 'cosmos' && name === 'requests' && method === 'GET') {
       if (!this.options.cosmosRequests) return this.sendProblem(res, 409, 'Conflict', 'no embedded Cosmos emulator');
-      return this.sendJson(res, 200, this.options.cosmosRequests());
+      const by = query.get('by') ?? 'container';
+      if (by !== 'container' && by !== 'function') return this.sendProblem(res, 400, 'Bad Request', `query/by: "container" or "function", got ${JSON.stringify(by)}`);
+      return this.sendJson(res, 200, this.options.cosmosRequests(by));
     }
     if (area === 'queues') {
       const transport = this.options.transport;

@@ -19,6 +19,8 @@ import { AzuriteError, startAzurite } from './azurite.js';
 import { applyLocalChannelDefaults } from './channels.js';
 import { inProcessCosmosClientOptions } from './cosmos/client-options.js';
 import { CosmosEmulatorError, ensureDatabase, startCosmosEmulator } from './cosmos/emulator.js';
+import { RequestsByFunction } from './cosmos/request-counts.js';
+import { currentFunction } from './invocation-scope.js';
 import { installFunctionsCore, registry } from './functions-core.js';
 import { LocalHost, PortInUseError } from './host.js';
 import { LocalServiceBus } from './service-bus/transport.js';
@@ -191,11 +193,13 @@ export async function start(options: StartOptions) {
     const virtualClock = options.virtualClockStart ? new VirtualClock(options.virtualClockStart) : undefined;
     const clock: Clock = virtualClock ?? systemClock;
 
+    const requestsByFunction = new RequestsByFunction();
     const cosmos = await startCosmosEmulator({
       port: options.cosmosPort,
       ...(options.inMemory ? {} : { dataDir: path.join(options.dataDir, 'cosmos') }),
       fresh: options.fresh,
       requestLogContainers: Object.values(containers).map((c) => c.name),
+      observeCall: (call) => requestsByFunction.add(currentFunction() ?? '(host)', { method: call.method, url: call.path, headers: call.headers }),
     });
     cleanups.push(() => cosmos.stop());
     if (cosmos.recovery.replayed > 0 || cosmos.recovery.torn > 0) {
@@ -250,7 +254,7 @@ export async function start(options: StartOptions) {
       clock,
       virtualClock,
       transport: bus,
-      cosmosRequests: () => cosmos.requestCounts(),
+      cosmosRequests: (by) => (by === 'function' ? requestsByFunction.read() : cosmos.requestCounts()),
       appSettings: process.env,
       log,
     });

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { CosmosClient, type IndexingPolicy, type UniqueKeyPolicy } from '@azure/cosmos';
 import type { ContainerSpec } from '../../shared/resources.js';
 import { emulatorKey, isLoopbackEndpoint, localCosmosClientOptions } from './client-options.js';
-import { InProcessHttpClient } from './in-process.js';
+import { InProcessHttpClient, type HttpCall } from './in-process.js';
 import { RequestCounter, type RequestCounts } from './request-counts.js';
 import { snapshotFileName, type SnapshotCounts } from './snapshot.js';
 import type { Recovery, StartFailure, WorkerMessage, WorkerRequest, WorkerStart } from './worker-protocol.js';
@@ -40,6 +40,8 @@ export interface CosmosEmulatorOptions {
   compactAfterBytes?: number;
   /** Containers the request log counts by name (others count together as "(other)"). */
   requestLogContainers?: string[];
+  /** Sees each request `httpClient` sends, on the caller's thread (the local host counts them by function). */
+  observeCall?: (call: HttpCall) => void;
 }
 
 export interface CosmosEmulator {
@@ -156,7 +158,7 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions): Promi
       worker.postMessage({ type, id } satisfies WorkerRequest);
     });
   };
-  const httpClient = new InProcessHttpClient((calls) => worker.postMessage(calls satisfies WorkerRequest));
+  const httpClient = new InProcessHttpClient((calls) => worker.postMessage(calls satisfies WorkerRequest), options.observeCall);
   worker.on('message', (message: WorkerMessage) => {
     if (message.type === 'http-response') return httpClient.answer(message);
     if (message.type !== 'done') return;

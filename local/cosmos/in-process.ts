@@ -106,7 +106,11 @@ export class InProcessHttpClient implements HttpClient {
 
   private readonly outgoing: Batcher<HttpCall>;
 
-  constructor(post: (calls: HttpCalls) => void) {
+  /** `observe` sees each call as it is sent, on the caller's thread (for counting what sent it). */
+  constructor(
+    post: (calls: HttpCalls) => void,
+    private readonly observe?: (call: HttpCall) => void,
+  ) {
     this.outgoing = new Batcher((calls) => {
       try {
         post({ type: 'http', calls });
@@ -140,7 +144,9 @@ export class InProcessHttpClient implements HttpClient {
       };
       this.pending.set(id, { request, resolve, reject, done });
       try {
-        this.outgoing.add({ id, method: request.method, path: `${url.pathname}${url.search}`, headers: { ...request.headers.toJSON(), host: url.host }, body: bodyText(request.body) });
+        const call: HttpCall = { id, method: request.method, path: `${url.pathname}${url.search}`, headers: { ...request.headers.toJSON(), host: url.host }, body: bodyText(request.body) };
+        this.observe?.(call);
+        this.outgoing.add(call);
       } catch (error) {
         done();
         reject(error as Error);

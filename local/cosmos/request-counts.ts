@@ -52,3 +52,29 @@ export class RequestCounter {
     return out;
   }
 }
+
+/** Requests by the function whose invocation sent them, then by container and kind. */
+export type FunctionRequestCounts = Record<string, Record<string, Record<RequestKind, number>>>;
+
+/**
+ * Counts the caller's side of the requests (the SDK's thread): by function, container and kind. Read through
+ * GET /admin/local/cosmos/requests?by=function; `npm run simulate` prints where its forward days' requests went.
+ */
+export class RequestsByFunction {
+  private readonly counts = new Map<string, Map<string, Record<RequestKind, number>>>();
+
+  add(functionName: string, request: RequestHead): void {
+    const { container, kind } = classifyRequest(request);
+    let byContainer = this.counts.get(functionName);
+    if (!byContainer) this.counts.set(functionName, (byContainer = new Map()));
+    let entry = byContainer.get(container);
+    if (!entry) byContainer.set(container, (entry = Object.fromEntries(requestKinds.map((k) => [k, 0])) as Record<RequestKind, number>));
+    entry[kind]++;
+  }
+
+  read(): FunctionRequestCounts {
+    const out: FunctionRequestCounts = {};
+    for (const [name, byContainer] of this.counts) out[name] = Object.fromEntries([...byContainer].map(([container, entry]) => [container, { ...entry }]));
+    return out;
+  }
+}

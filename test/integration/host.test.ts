@@ -64,6 +64,22 @@ describe('local host', () => {
     expect(runs.at(-1)!.isPastDue).toBe(true);
   });
 
+  it('counts the Cosmos requests each function sent, by container and kind', async () => {
+    type Counts = Record<string, Record<string, Record<string, number>>>;
+    const read = async () => (await host.call('/admin/local/cosmos/requests?by=function', { key: null })).json() as Promise<Counts>;
+    const writes = (counts: Counts) => counts['customers-put']?.['customers']?.['write'] ?? 0;
+    const before = await read();
+    const put = await host.call('/api/customers/C-req-1', { method: 'PUT', json: { email: 'req@example.com', locale: 'en' } });
+    expect(put.status).toBeLessThan(300);
+    const after = await read();
+    expect(writes(after)).toBeGreaterThan(writes(before));
+    // Nothing else sent a request meanwhile (what no invocation sends is the host's own).
+    expect(Object.keys(after).filter((name) => name !== '(host)' && JSON.stringify(after[name]) !== JSON.stringify(before[name]))).toEqual(['customers-put']);
+    const bogus = await host.call('/admin/local/cosmos/requests?by=day', { key: null });
+    expect(bogus.status).toBe(400);
+    expect(await bogus.text()).toContain('query/by');
+  });
+
   it('404s the admin API for an unknown function', async () => {
     const response = await host.call('/admin/functions/nope', { method: 'POST', json: { input: '' }, key: null });
     expect(response.status).toBe(404);
