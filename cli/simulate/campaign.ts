@@ -46,7 +46,7 @@ export const KpiReport = z.looseObject({
   attributionDays: z.number().int().positive().nullable(),
   asOf: z.string(),
   currency: z.string().nullish(),
-  arms: z.array(z.looseObject({ arm: z.string(), enrolled: z.number(), messaged: z.unknown().optional(), reactivated: z.number().optional(), reactivationRate: z.number().nullish(), couponsIssued: z.number().optional(), couponsRedeemed: z.number().optional() })),
+  arms: z.array(z.looseObject({ arm: z.string(), enrolled: z.number(), messaged: z.unknown().optional(), reactivated: z.number().optional(), reactivationRate: z.number().nullish(), couponsIssued: z.number().optional(), couponsRedeemed: z.number().optional(), revenue: z.number().optional() })),
   comparisons: z.array(KpiComparison),
 });
 export type KpiReport = z.infer<typeof KpiReport>;

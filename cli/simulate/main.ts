@@ -110,10 +110,23 @@ function report(result: SimulateResult): string[] {
     `  figures: ${Object.entries(result.figures).map(([k, v]) => `${k} ${typeof v === 'number' ? Math.round(v * 100) / 100 : v}`).join(', ')}`,
     `  requests: ${Object.entries(result.requests).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ];
+  if (result.cosmosRequestsByFunction) {
+    lines.push(`  Cosmos requests of the forward days by function: ${Object.entries(result.cosmosRequestsByFunction).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}`);
+  }
   if (result.kpis) {
     lines.push('', `KPIs for winback-default (attribution ${result.kpis.attributionDays} days, as of ${result.kpis.asOf}):`, '  arm                 enrolled  reactivated  rate');
     for (const arm of result.kpis.arms) {
       lines.push(`  ${arm.arm.padEnd(18)}  ${String(arm.enrolled).padStart(8)}  ${String(arm.reactivated ?? '').padStart(11)}  ${arm.reactivationRate == null ? '' : (100 * arm.reactivationRate).toFixed(2) + ' %'}`);
+    }
+    const money = (v: number) => v.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const perEnrolled = (v: number, n: number) => money(n > 0 ? v / n : 0);
+    lines.push(
+      '',
+      `Revenue per arm (${result.kpis.currency ?? ''}): what the KPIs counted, what the simulation booked for the orders of the enrollments it watched (the revenue truth rests on`,
+      'these agreeing), and per enrolled customer with the journey and without it (chance sets the arms apart without it; the estimate carries that noise):',
+    );
+    for (const r of result.revenueByArm) {
+      lines.push(`  ${r.arm.padEnd(18)}  counted ${money(r.counted)}, booked ${money(r.booked)}; per enrolled ${perEnrolled(r.booked, r.enrolled)}, without the journey ${perEnrolled(r.withoutJourney, r.enrolled)}`);
     }
     lines.push('', 'Self-check (each 95 % interval must contain the injected effect):');
     const currency = result.kpis.currency ?? '';
@@ -154,8 +167,8 @@ async function main() {
     const result = await simulate(options, new Progress());
     for (const line of report(result)) console.log(line);
     if (options.json) {
-      const { customers, days, seed, trueEffect, trueCouponEffect, journeys, seconds, figures, requests } = result;
-      console.log(JSON.stringify({ customers, days, seed, trueEffect, trueCouponEffect, journeys, seconds: Math.round(seconds * 10) / 10, figures, requests, mode: options.journeys ? 'full' : 'no-journeys' }));
+      const { customers, days, seed, trueEffect, trueCouponEffect, journeys, seconds, figures, requests, cosmosRequestsByFunction } = result;
+      console.log(JSON.stringify({ customers, days, seed, trueEffect, trueCouponEffect, journeys, seconds: Math.round(seconds * 10) / 10, figures, requests, cosmosRequestsByFunction, mode: options.journeys ? 'full' : 'no-journeys' }));
     }
     const uncovered = result.journeys.filter((j) => !j.covered).length;
     if (result.failures.length > 0 || uncovered > 0) process.exitCode = 1;

@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { parse } from 'csv-parse/sync';
 import { mapWithConcurrency } from '../../shared/concurrency.js';
-import { toMinorUnits } from '../../shared/money.js';
+import { currencyExponent, toMinorUnits } from '../../shared/money.js';
 import { devAccountKey, devAccountName } from '../../local/azurite.js';
 import { spawnLocalHost, type SpawnedHost } from '../../local/spawn.js';
 import { Rng } from '../../sim/random.js';
@@ -16,6 +15,7 @@ import { HostClient, HostError } from '../host-client.js';
 import { Progress, formatDuration } from '../progress.js';
 import { deliveredMessages } from './outbox.js';
 import { RevenueLedger } from './revenue.js';
+import { enteredCustomers } from './snapshot.js';
 import { CampaignApi, journeyId, selfCheck, type CheckedComparison, type KpiReport } from './campaign.js';
 import { historyPurchaseBody, isHistory, occurredAt, purchaseRequests, type PlannedPurchase, type SimRequest, type TrafficConfig } from './traffic.js';
 
@@ -52,6 +52,13 @@ export interface SimulateResult {
   kpis?: KpiReport;
   figures: Record<string, number | string>;
   requests: Record<string, number>;
+  /**
+   * Per arm: the revenue the KPIs counted and what the simulation booked for the orders of the enrollments
+   * it watched (major units). Equal when the truth of the revenue check stands on what the host recorded.
+   */
+  revenueByArm: { arm: string; enrolled: number; counted: number; booked: number; withoutJourney: number }[];
+  /** Cosmos requests of the forward days by the function that sent them, most first (a host this command started). */
+  cosmosRequestsByFunction?: Record<string, number>;
   failures: string[];
 }
 
@@ -63,6 +70,19 @@ function sentAt(at: Date): number {
   const midnight = Math.floor(at.getTime() / dayMs) * dayMs;
   return midnight + sendHours.find((hour) => midnight + hour * 3_600_000 >= at.getTime())! * 3_600_000;
 }
+/** Cosmos requests so far per function that sent them (undefined for a host that does not count them). */
+async function cosmosRequestsByFunction(client: HostClient): Promise<Map<string, number> | undefined> {
+  const r = await client.request<Record<string, Record<string, Record<string, number>>>>('GET', '/admin/local/cosmos/requests?by=function');
+  if (r.status !== 200) return undefined;
+  const totals = new Map<string, number>();
+  for (const [name, containers] of Object.entries(r.body)) {
+    let total = 0;
+    for (const kinds of Object.values(containers)) for (const n of Object.values(kinds)) total += n;
+    totals.set(name, total);
+  }
+  return totals;
+}
+
 /** Cosmos requests the embedded emulator served so far (undefined for a host that does not count them). */
 async function cosmosRequests(client: HostClient): Promise<number | undefined> {
   const r = await client.request<Record<string, Record<string, number>>>('GET', '/admin/local/cosmos/requests');
@@ -126,8 +146,7 @@ async function enteredSegments(
   const ids: string[] = [];
   for await (const item of container.listBlobsFlat({ prefix: latest.body.snapshot.prefix })) {
     if (!item.name.endsWith('.csv')) continue;
-    const rows = parse(await container.getBlobClient(item.name).downloadToBuffer(), { columns: true, bom: true }) as Record<string, string>[];
-    for (const row of rows) if (row['segmentChanged'] === 'true' && segments.has(row['segment']!)) ids.push(row['customerId']!);
+    ids.push(...enteredCustomers((await container.getBlobClient(item.name).downloadToBuffer()).toString('utf8'), segments));
   }
   return ids;
 }
@@ -254,6 +273,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
     let segmentationMs = 0;
     let nightsWithoutRun = 0;
     let events = 0;
+    const byFunctionBefore = await cosmosRequestsByFunction(client);
     const loopStarted = Date.now();
 
     const observe = async (day: number, ids: string[]) => {
@@ -327,15 +347,21 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
       });
     };
 
-    for (let day = 0; day < options.days; day++) {
-      const midnight = options.start.getTime() + day * dayMs;
-      // Natural purchases of coupon holders use the coupon sometimes.
-      const planned = (byDay.get(day) ?? []).map((p) => {
+    /**
+     * The day's purchases become requests once the night has enrolled who it enrolls, so that every order of
+     * an enrolled customer is booked against its enrollment (RevenueLedger). Natural purchases of coupon
+     * holders use the coupon sometimes.
+     */
+    const planDay = async (day: number) => {
+      const planned = (byDay.get(day) ?? []).map((p): PlannedPurchase => {
         const watch = watches.get(p.customer.id);
-        if (p.couponCode || !watch?.couponCode || watch.couponUsed) return p;
-        if (!new Rng(options.seed, `use:${p.customer.id}:${p.key}`).chance(responseConfig.couponUseRate)) return p;
+        // Induced purchases carry their effect already.
+        if (!watch || p.effect) return p;
+        const natural: PlannedPurchase = { ...p, effect: { arm: watch.arm, window: windowOf(watch), counterfactualMinor: p.purchase.totalMinor } };
+        if (!watch.couponCode || watch.couponUsed) return natural;
+        if (!new Rng(options.seed, `use:${p.customer.id}:${p.key}`).chance(responseConfig.couponUseRate)) return natural;
         watch.couponUsed = true;
-        return { ...p, couponCode: watch.couponCode, effect: { arm: watch.arm, window: windowOf(watch), counterfactualMinor: p.purchase.totalMinor } };
+        return { ...natural, couponCode: watch.couponCode };
       });
       byDay.delete(day);
       for (const p of planned) {
@@ -357,6 +383,10 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
         pending.push(...purchaseRequests(traffic, { ...p, purchase: toppedUp(p.purchase, conditions.minBasketMinor) }));
       }
       pending.sort((a, b) => a.at.getTime() - b.at.getTime());
+    };
+
+    for (let day = 0; day < options.days; day++) {
+      const midnight = options.start.getTime() + day * dayMs;
 
       for (const hour of sendHours) {
         const boundary = midnight + hour * 3_600_000;
@@ -377,6 +407,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
             const ids = await enteredSegments(blob, client, triggerSegments, runsSeen, (name) => (snapshotContainer = name));
             if (ids) await observe(day, ids);
           }
+          await planDay(day);
         }
         let n = 0;
         while (n < pending.length && pending[n]!.at.getTime() <= boundary) n++;
@@ -397,15 +428,35 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
     progress.done();
     figures['forwardSeconds'] = (Date.now() - loopStarted) / 1000;
     await countRequests('forwardCosmosRequests');
+    const byFunctionAfter = await cosmosRequestsByFunction(client);
+    const forwardByFunction =
+      byFunctionBefore && byFunctionAfter
+        ? Object.fromEntries([...byFunctionAfter].map(([name, n]) => [name, n - (byFunctionBefore.get(name) ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]))
+        : undefined;
     figures['segmentationSecondsPerNight'] = segmentationMs / 1000 / Math.max(1, options.days);
     figures['events'] = events;
     figures['nightsWithoutSegmentation'] = nightsWithoutRun;
 
     let kpis: KpiReport | undefined;
     let checks: CheckedComparison[] = [];
+    let revenueByArm: SimulateResult['revenueByArm'] = [];
     if (campaign) {
       kpis = await campaign.kpis();
       checks = selfCheck(kpis, injected, ledger.perArm());
+      const minorPerMajor = 10 ** currencyExponent(kpis.currency ?? retailer.currency);
+      const booked = ledger.bookedPerArm();
+      const added = ledger.perArm();
+      revenueByArm = kpis.arms.map((a) => ({
+        arm: a.arm,
+        enrolled: a.enrolled,
+        counted: a.revenue ?? 0,
+        booked: (booked.get(a.arm) ?? 0) / minorPerMajor,
+        withoutJourney: ((booked.get(a.arm) ?? 0) - (added.get(a.arm) ?? 0)) / minorPerMajor,
+      }));
+      // Every order of every enrollment went through this command: the KPIs must count exactly what it booked.
+      for (const r of revenueByArm) {
+        if (Math.abs(r.counted - r.booked) > 0.5 / minorPerMajor) failures.push(`the KPIs counted ${r.counted} of revenue in arm ${r.arm}, the simulation booked ${r.booked} for its orders`);
+      }
     }
     return {
       customers: options.customers,
@@ -414,11 +465,13 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
       trueEffect: options.effect,
       trueCouponEffect: options.couponEffect,
       journeys: checks,
+      revenueByArm,
       seconds: (Date.now() - started) / 1000,
       dashboardUrl: `${client.url}/api/dashboard${functionKey ? `?code=${encodeURIComponent(functionKey)}` : ''}`,
       ...(kpis ? { kpis } : {}),
       figures,
       requests: counts,
+      ...(forwardByFunction ? { cosmosRequestsByFunction: forwardByFunction } : {}),
       failures,
     };
   } finally {

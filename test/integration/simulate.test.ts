@@ -42,7 +42,7 @@ describe('npm run simulate against the local host', () => {
     // Its own host (the command starts one): the virtual clock must not be past the start.
     const run = await runSimulate(['--customers', String(loopCustomers), '--days', String(loopDays), '--seed', '42', '--effect', '0.04', '--json']);
     expect(run.code, run.stdout + run.stderr.slice(-4000)).toBe(0);
-    const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Pick<SimulateResult, 'customers' | 'days' | 'seed' | 'trueEffect' | 'trueCouponEffect' | 'journeys' | 'seconds' | 'requests'>;
+    const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Pick<SimulateResult, 'customers' | 'days' | 'seed' | 'trueEffect' | 'trueCouponEffect' | 'journeys' | 'seconds' | 'requests' | 'cosmosRequestsByFunction'>;
     expect(result).toMatchObject({ customers: loopCustomers, days: loopDays, seed: 42, trueEffect: 0.04, trueCouponEffect: 0.02 });
     expect(result.seconds).toBeGreaterThan(0);
     expect(result.journeys.map((j) => [j.journeyId, j.metric, ...j.arms])).toEqual([
@@ -59,6 +59,10 @@ describe('npm run simulate against the local host', () => {
     }
     // Customers answered through the API: induced purchases were sent, some with the coupon from their message,
     // and every coupon a customer took to the till was valid there (basket filled to the minimum, not expired).
+    // Where the forward days' Cosmos requests went: the loop's functions, most first.
+    const byFunction = Object.entries(result.cosmosRequestsByFunction ?? {});
+    expect(byFunction.map(([name]) => name)).toEqual(expect.arrayContaining(['purchases-ingest', 'segments-shard', 'journeys-step', 'messages-dispatch', 'coupons-issue', 'kpis-record']));
+    expect(byFunction.map(([, n]) => n)).toEqual(byFunction.map(([, n]) => n).sort((a, b) => b - a));
     expect(result.requests['induced']).toBeGreaterThan(0);
     expect(result.requests['redemption']).toBeGreaterThan(0);
     expect(Object.keys(result.requests).filter((k) => k.startsWith('redemption-refused'))).toEqual([]);

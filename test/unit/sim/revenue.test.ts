@@ -78,9 +78,22 @@ describe('RevenueLedger: what the journey added to an arm, against the world wit
     expect(late.perArm().size).toBe(0);
   });
 
-  it('natural purchases the journey did not touch are not kept', () => {
+  it('a natural purchase of an enrolled customer adds nothing, but counts in what the arm booked', () => {
+    const ledger = new RevenueLedger();
+    land(ledger, purchaseRequests(traffic(0, 1), planned({ day: 8, totalMinor: 3000, effect: { counterfactualMinor: 3000 } })), 0);
+    expect(ledger.perArm().size).toBe(0);
+    expect(ledger.bookedPerArm()).toEqual(new Map([['message_coupon', 3000]]));
+    // Booked and refunded: nothing; the induced one on the coupon books what was paid.
+    land(ledger, purchaseRequests(traffic(1, 0), planned({ day: 9, totalMinor: 2000, effect: { counterfactualMinor: 2000 } })), 0);
+    land(ledger, purchaseRequests(traffic(0, 0), planned({ day: 10, totalMinor: 3000, couponCode: 'WB1', effect: { counterfactualMinor: 0 } })), 500);
+    expect(ledger.bookedPerArm().get('message_coupon')).toBe(3000 + 0 + 2500);
+    expect(ledger.perArm().get('message_coupon')).toBe(2500);
+  });
+
+  it('purchases of customers who are not enrolled are not kept', () => {
     const ledger = new RevenueLedger();
     land(ledger, purchaseRequests(traffic(1, 1), planned({ day: 8, totalMinor: 3000 })), 0);
     expect(ledger.perArm().size).toBe(0);
+    expect(ledger.bookedPerArm().size).toBe(0);
   });
 });
