@@ -93,15 +93,17 @@ async function cosmosRequests(client: HostClient): Promise<number | undefined> {
 }
 const idle = (client: HostClient) => client.expect([200], 'POST', '/admin/local/idle', { timeoutMs: 900_000 });
 
-/** Sends requests, a few at a time; a coupon the host refuses falls back to a plain purchase. */
 /** The discount a redemption's answer names, in minor units. */
 function discountOf(body: unknown): number {
   const { discount, currency } = (body ?? {}) as { discount?: unknown; currency?: unknown };
   if (typeof discount !== 'number' || typeof currency !== 'string') throw new HostError(`a redemption's answer lacks its discount: ${JSON.stringify(body).slice(0, 200)}`);
-  return toMinorUnits(discount, currency) ?? Math.round(discount * 100);
+  return toMinorUnits(discount, currency) ?? Math.round(discount * 10 ** currencyExponent(currency));
 }
 
-/** Sends `requests` while the host's clock stands at `now`, booking each accepted one in `ledger`. */
+/**
+ * Sends `requests` while the host's clock stands at `now`, a few at a time, booking each accepted one in
+ * `ledger`; a coupon the host refuses falls back to a plain purchase.
+ */
 async function sendAll(client: HostClient, requests: SimRequest[], now: number, concurrency: number, counts: Record<string, number>, failures: string[], ledger: RevenueLedger) {
   const count = (key: string) => (counts[key] = (counts[key] ?? 0) + 1);
   await mapWithConcurrency(requests, concurrency, async (request) => {
