@@ -38,8 +38,7 @@ export interface HostOptions {
   /** Upper bound on what the host buffers; the app enforces its own, smaller limit. */
   maxRequestBytes?: number;
   maxConcurrentCalls?: number;
-  /** The Cosmos emulator's request log (GET /admin/local/cosmos/requests). */
-  /** The embedded emulator's requests: by container and kind, or by the function that sent them. */
+  /** The embedded emulator's requests (GET /admin/local/cosmos/requests): by container and kind, or by the function that sent them. */
   cosmosRequests?: (by: 'container' | 'function') => unknown;
 }
 

@@ -118,18 +118,18 @@ function report(result: SimulateResult): string[] {
     for (const arm of result.kpis.arms) {
       lines.push(`  ${arm.arm.padEnd(18)}  ${String(arm.enrolled).padStart(8)}  ${String(arm.reactivated ?? '').padStart(11)}  ${arm.reactivationRate == null ? '' : (100 * arm.reactivationRate).toFixed(2) + ' %'}`);
     }
+    const currency = result.kpis.currency ?? '';
     const money = (v: number) => v.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     const perEnrolled = (v: number, n: number) => money(n > 0 ? v / n : 0);
     lines.push(
       '',
-      `Revenue per arm (${result.kpis.currency ?? ''}): what the KPIs counted, what the simulation booked for the orders of the enrollments it watched (the revenue truth rests on`,
+      `Revenue per arm (${currency}): what the KPIs counted, what the simulation booked for the orders of the enrollments it watched (the revenue truth rests on`,
       'these agreeing), and per enrolled customer with the journey and without it (chance sets the arms apart without it; the estimate carries that noise):',
     );
     for (const r of result.revenueByArm) {
       lines.push(`  ${r.arm.padEnd(18)}  counted ${money(r.counted)}, booked ${money(r.booked)}; per enrolled ${perEnrolled(r.booked, r.enrolled)}, without the journey ${perEnrolled(r.withoutJourney, r.enrolled)}`);
     }
     lines.push('', 'Self-check (each 95 % interval must contain the injected effect):');
-    const currency = result.kpis.currency ?? '';
     for (const c of result.journeys) {
       const verdict = c.covered ? 'covered' : 'NOT COVERED';
       switch (c.metric) {

@@ -1,4 +1,4 @@
-import type { SimRequest } from './traffic.js';
+import { isRefund, type SimRequest } from './traffic.js';
 
 /**
  * The true revenue effect, kept as the requests land: per arm, the sum over orders counted in an
@@ -20,8 +20,7 @@ export class RevenueLedger {
   book(request: SimRequest, recordedAt: number, discountMinor = 0): void {
     const effect = request.effect;
     if (!effect || request.repeat) return;
-    const refund = request.kind === 'refund' || request.kind === 'shopify-refund';
-    if (!refund && !this.counted.has(effect.orderId)) this.counted.set(effect.orderId, effect.window[0] <= recordedAt && recordedAt < effect.window[1]);
+    if (!isRefund(request) && !this.counted.has(effect.orderId)) this.counted.set(effect.orderId, effect.window[0] <= recordedAt && recordedAt < effect.window[1]);
     if (this.counted.get(effect.orderId) !== true) return;
     const booked = request.bookedMinor - discountMinor;
     this.bookedByArm.set(effect.arm, (this.bookedByArm.get(effect.arm) ?? 0) + booked);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { mapWithConcurrency } from '../../shared/concurrency.js';
-import { currencyExponent, toMinorUnits } from '../../shared/money.js';
+import { currencyExponent, fromMinorUnits, toMinorUnits } from '../../shared/money.js';
 import { devAccountKey, devAccountName } from '../../local/azurite.js';
 import { spawnLocalHost, type SpawnedHost } from '../../local/spawn.js';
 import { Rng } from '../../sim/random.js';
@@ -70,26 +70,24 @@ function sentAt(at: Date): number {
   const midnight = Math.floor(at.getTime() / dayMs) * dayMs;
   return midnight + sendHours.find((hour) => midnight + hour * 3_600_000 >= at.getTime())! * 3_600_000;
 }
+/** All requests of a count by container and kind. */
+function totalOf(byContainer: Record<string, Record<string, number>>): number {
+  let total = 0;
+  for (const kinds of Object.values(byContainer)) for (const n of Object.values(kinds)) total += n;
+  return total;
+}
+
 /** Cosmos requests so far per function that sent them (undefined for a host that does not count them). */
 async function cosmosRequestsByFunction(client: HostClient): Promise<Map<string, number> | undefined> {
   const r = await client.request<Record<string, Record<string, Record<string, number>>>>('GET', '/admin/local/cosmos/requests?by=function');
   if (r.status !== 200) return undefined;
-  const totals = new Map<string, number>();
-  for (const [name, containers] of Object.entries(r.body)) {
-    let total = 0;
-    for (const kinds of Object.values(containers)) for (const n of Object.values(kinds)) total += n;
-    totals.set(name, total);
-  }
-  return totals;
+  return new Map(Object.entries(r.body).map(([name, byContainer]) => [name, totalOf(byContainer)]));
 }
 
 /** Cosmos requests the embedded emulator served so far (undefined for a host that does not count them). */
 async function cosmosRequests(client: HostClient): Promise<number | undefined> {
   const r = await client.request<Record<string, Record<string, number>>>('GET', '/admin/local/cosmos/requests');
-  if (r.status !== 200) return undefined;
-  let total = 0;
-  for (const kinds of Object.values(r.body)) for (const n of Object.values(kinds)) total += n;
-  return total;
+  return r.status === 200 ? totalOf(r.body) : undefined;
 }
 const idle = (client: HostClient) => client.expect([200], 'POST', '/admin/local/idle', { timeoutMs: 900_000 });
 
@@ -445,20 +443,16 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
     if (campaign) {
       kpis = await campaign.kpis();
       checks = selfCheck(kpis, injected, ledger.perArm());
-      const minorPerMajor = 10 ** currencyExponent(kpis.currency ?? retailer.currency);
+      const currency = kpis.currency ?? retailer.currency;
       const booked = ledger.bookedPerArm();
       const added = ledger.perArm();
-      revenueByArm = kpis.arms.map((a) => ({
-        arm: a.arm,
-        enrolled: a.enrolled,
-        counted: a.revenue ?? 0,
-        booked: (booked.get(a.arm) ?? 0) / minorPerMajor,
-        withoutJourney: ((booked.get(a.arm) ?? 0) - (added.get(a.arm) ?? 0)) / minorPerMajor,
-      }));
-      // Every order of every enrollment went through this command: the KPIs must count exactly what it booked.
-      for (const r of revenueByArm) {
-        if (Math.abs(r.counted - r.booked) > 0.5 / minorPerMajor) failures.push(`the KPIs counted ${r.counted} of revenue in arm ${r.arm}, the simulation booked ${r.booked} for its orders`);
-      }
+      revenueByArm = kpis.arms.map((a) => {
+        const bookedMinor = booked.get(a.arm) ?? 0;
+        const counted = a.revenue ?? 0;
+        // Every order of every enrollment went through this command: the KPIs must count exactly what it booked.
+        if (toMinorUnits(counted, currency) !== bookedMinor) failures.push(`the KPIs counted ${counted} of revenue in arm ${a.arm}, the simulation booked ${fromMinorUnits(bookedMinor, currency)} for its orders`);
+        return { arm: a.arm, enrolled: a.enrolled, counted, booked: fromMinorUnits(bookedMinor, currency), withoutJourney: fromMinorUnits(bookedMinor - (added.get(a.arm) ?? 0), currency) };
+      });
     }
     return {
       customers: options.customers,

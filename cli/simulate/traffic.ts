@@ -24,14 +24,18 @@ export interface SimRequest {
   bookedMinor: number;
   /** A till's or shop's retry of the request before it: the host must ignore it, and so does the revenue truth. */
   repeat?: true;
-  /** For an order the journey changed: what this request would have booked without it (see RevenueEffect). */
+  /** For an order of an enrolled customer: its enrollment, and what this request would have booked without the journey. */
   effect?: RevenueEffect & { orderId: string };
 }
 
+/** A refund of an earlier order (through the API or Shopify): it follows its order's window. */
+export const isRefund = (request: Pick<SimRequest, 'kind'>): boolean => request.kind === 'refund' || request.kind === 'shopify-refund';
+
 /**
- * How an order of an enrolled customer differs from the world without the journey, which the simulation
+ * How an order of an enrolled customer compares with the world without the journey, which the simulation
  * knows and the KPIs must estimate: a purchase the message caused books everything (it would not have
- * happened), a natural purchase on the coupon books its top-up minus the discount.
+ * happened), a natural purchase on the coupon books its top-up minus the discount, any other natural purchase
+ * the same in both worlds.
  */
 export interface RevenueEffect {
   arm: string;
@@ -97,7 +101,7 @@ export interface PlannedPurchase {
   key: string;
   /** A coupon the customer uses on this purchase. */
   couponCode?: string;
-  /** Set when the journey changed this purchase (caused it, or put a coupon on it). */
+  /** Set for a purchase of an enrolled customer (natural, on the coupon, or caused by the message). */
   effect?: RevenueEffect;
 }
 
@@ -193,8 +197,7 @@ export function purchaseRequests(config: TrafficConfig, planned: PlannedPurchase
   if (!planned.effect) return requests;
   const effect = planned.effect;
   return requests.map((request) => {
-    const refund = request.kind === 'refund' || request.kind === 'shopify-refund';
-    const counterfactualMinor = refund ? -effect.counterfactualMinor : effect.counterfactualMinor;
+    const counterfactualMinor = isRefund(request) ? -effect.counterfactualMinor : effect.counterfactualMinor;
     const annotate = (r: SimRequest): SimRequest => ({ ...r, effect: { ...effect, counterfactualMinor, orderId: base.orderId } });
     return { ...annotate(request), ...(request.fallback ? { fallback: annotate(request.fallback) } : {}) };
   });
