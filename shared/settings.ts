@@ -240,7 +240,7 @@ export function loadSettings(env: Env = process.env, options: { allowLocalServic
   const segmentsStaleAfterDays = read(
     settingNames.segmentsStaleAfterDays,
     z.coerce.number('a whole number of days from 1 to 365').int('a whole number of days from 1 to 365').min(1, 'at least 1').max(365, 'at most 365'),
-    7,
+    28,
   );
   const segmentsFullScanDays = read(
     settingNames.segmentsFullScanDays,

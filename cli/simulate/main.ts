@@ -113,6 +113,10 @@ function report(result: SimulateResult): string[] {
   if (result.cosmosRequestsByFunction) {
     lines.push(`  Cosmos requests of the forward days by function: ${Object.entries(result.cosmosRequestsByFunction).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}`);
   }
+  const writes = Object.entries(result.segmentWrites);
+  if (writes.length > 0) {
+    lines.push(`  customer documents the nightly segmentation wrote, by why: ${writes.map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}`);
+  }
   if (result.kpis) {
     lines.push('', `KPIs for winback-default (attribution ${result.kpis.attributionDays} days, as of ${result.kpis.asOf}):`, '  arm                 enrolled  reactivated  rate');
     for (const arm of result.kpis.arms) {
@@ -167,8 +171,8 @@ async function main() {
     const result = await simulate(options, new Progress());
     for (const line of report(result)) console.log(line);
     if (options.json) {
-      const { customers, days, seed, trueEffect, trueCouponEffect, journeys, seconds, figures, requests, cosmosRequestsByFunction } = result;
-      console.log(JSON.stringify({ customers, days, seed, trueEffect, trueCouponEffect, journeys, seconds: Math.round(seconds * 10) / 10, figures, requests, cosmosRequestsByFunction, mode: options.journeys ? 'full' : 'no-journeys' }));
+      const { customers, days, seed, trueEffect, trueCouponEffect, journeys, seconds, figures, requests, cosmosRequestsByFunction, segmentWrites } = result;
+      console.log(JSON.stringify({ customers, days, seed, trueEffect, trueCouponEffect, journeys, seconds: Math.round(seconds * 10) / 10, figures, requests, cosmosRequestsByFunction, segmentWrites, mode: options.journeys ? 'full' : 'no-journeys' }));
     }
     const uncovered = result.journeys.filter((j) => !j.covered).length;
     if (result.failures.length > 0 || uncovered > 0) process.exitCode = 1;

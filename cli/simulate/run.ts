@@ -59,6 +59,8 @@ export interface SimulateResult {
   revenueByArm: { arm: string; enrolled: number; counted: number; booked: number; withoutJourney: number }[];
   /** Cosmos requests of the forward days by the function that sent them, most first (a host this command started). */
   cosmosRequestsByFunction?: Record<string, number>;
+  /** Customer documents the forward nights' segmentation runs wrote, by why (docs/segmentation.md), most first. */
+  segmentWrites: Record<string, number>;
   failures: string[];
 }
 
@@ -272,6 +274,8 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
     }
     let segmentationMs = 0;
     let nightsWithoutRun = 0;
+    const segmentWrites: Record<string, number> = {};
+    const runsCounted = new Set<string>();
     let events = 0;
     const byFunctionBefore = await cosmosRequestsByFunction(client);
     const loopStarted = Date.now();
@@ -397,8 +401,12 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
           segmentationMs += Date.now() - segStarted;
 
           // The night's run must have completed (asOf yesterday, or the day before in zones west of UTC).
-          const latest = await client.request<{ asOf?: string }>('GET', '/api/segments');
+          const latest = await client.request<{ runId?: string; asOf?: string; writeReasons?: Record<string, number> }>('GET', '/api/segments');
           const asOf = latest.status === 200 ? Date.parse(`${latest.body.asOf}T00:00:00Z`) : Number.NaN;
+          if (latest.status === 200 && latest.body.runId !== undefined && !runsCounted.has(latest.body.runId)) {
+            runsCounted.add(latest.body.runId);
+            for (const [reason, n] of Object.entries(latest.body.writeReasons ?? {})) segmentWrites[reason] = (segmentWrites[reason] ?? 0) + n;
+          }
           if (!(asOf >= midnight - 2 * dayMs)) {
             nightsWithoutRun++;
             if (nightsWithoutRun === 1) failures.push(`no completed segmentation run for the night of ${new Date(midnight).toISOString().slice(0, 10)} (latest: ${latest.text.slice(0, 200)}); see the host's log`);
@@ -468,6 +476,7 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
       figures,
       requests: counts,
       ...(forwardByFunction ? { cosmosRequestsByFunction: forwardByFunction } : {}),
+      segmentWrites: Object.fromEntries(Object.entries(segmentWrites).sort((a, b) => b[1] - a[1])),
       failures,
     };
   } finally {

@@ -89,7 +89,7 @@ var appSettings = {
   SEGMENTS_SHARDS: '16'
   SEGMENTS_CONFIG: ''
   LINK_EMAIL_MATCHING: 'verified'
-  SEGMENTS_STALE_AFTER_DAYS: '7'
+  SEGMENTS_STALE_AFTER_DAYS: '28'
   SEGMENTS_FULL_SCAN_DAYS: '7'
   SEGMENTS_STALL_MINUTES: '30'
   // Empty: a shard splits its CPU-bound work over as many worker threads as the instance has cores; '1' keeps

@@ -67,7 +67,9 @@ function initialRecord(request: OutboundRequest, now: Date): MessageRecord {
 
 export async function dispatch(deps: DispatchDeps, request: OutboundRequest, now: Date): Promise<DispatchOutcome> {
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    let found = await deps.messages.get(request.customerId, request.messageId);
+    // A request's first attempt almost always finds no record yet: create it without reading first (a
+    // redelivery gets a conflict and reads it on the next pass). Deferred copies find their record.
+    let found = attempt === 0 && request.attempt === 0 ? undefined : await deps.messages.get(request.customerId, request.messageId);
     if (!found) {
       const created = await deps.messages.createTagged(initialRecord(request, now));
       if (created === 'conflict') continue;

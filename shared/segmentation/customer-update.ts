@@ -53,6 +53,12 @@ export interface StoredSegmentation {
 export interface MaterialBands {
   /** "high": the churn-risk flag is set; "medium": P(alive) below 0.5; else "low". */
   churnBand: 'high' | 'medium' | 'low';
+  /**
+   * P(alive) in tenths (0 for 0–0.099…, 9 for 0.9–1). P(alive) drifts down every night a customer does not
+   * buy, so stored scores are rewritten when it crosses a tenth: a list sorted by the stored P(alive) is
+   * right to the tenth without rewriting every customer every few days.
+   */
+  pAliveBand: number;
   /** 12-month CLV on a 1-2-5 ladder of minor units: 0, 1–99, 100–199, 200–499, 500–999, 1,000–1,999, … */
   clvBand: number;
   topCategory: string | null;
@@ -61,9 +67,15 @@ export interface MaterialBands {
 export function bandsOf(a: Pick<CustomerAnalytics, 'churnRisk' | 'pAlive' | 'clv12mMinor' | 'topCategory'>): MaterialBands {
   return {
     churnBand: a.churnRisk.atRisk ? 'high' : a.pAlive < 0.5 ? 'medium' : 'low',
+    pAliveBand: pAliveBand(a.pAlive),
     clvBand: clvBand(a.clv12mMinor),
     topCategory: a.topCategory,
   };
+}
+
+/** The tenth of P(alive) holding `p` (0–9; 1 counts as 9, anything unreadable as 0). */
+export function pAliveBand(p: number): number {
+  return Number.isFinite(p) ? Math.min(9, Math.max(0, Math.floor(p * 10))) : 0;
 }
 
 /** Lower bound of the 1-2-5 band holding `minor` (0 for anything below 1). */
@@ -87,6 +99,8 @@ export const CustomerState = z.object({
   segmentSince: z.string(),
   previousSegment: z.string().nullable(),
   churnBand: z.enum(['high', 'medium', 'low']),
+  /** null: kept by a run before P(alive) had a band (state files of version 1); then it is not compared. */
+  pAliveBand: z.number().int().nullable(),
   clvBand: z.number(),
   topCategory: z.string().nullable(),
 });
@@ -110,6 +124,7 @@ export function stateOf(customerId: string, stored: StoredSegmentation | undefin
       segmentSince: stored.segmentSince ?? '',
       previousSegment: stored.previousSegment ?? null,
       churnBand: 'low',
+      pAliveBand: null,
       clvBand: unknownBand,
       topCategory: null,
     };
@@ -146,7 +161,7 @@ export interface WritePolicy {
   staleAfterDays: number;
 }
 
-export type WriteReason = 'first' | 'segment' | 'churn_band' | 'clv_band' | 'top_category' | 'stale';
+export type WriteReason = 'first' | 'segment' | 'churn_band' | 'p_alive_band' | 'clv_band' | 'top_category' | 'stale';
 
 export type CustomerDecision =
   /** A previous delivery of this shard already stamped the customer: nothing to write, event already sent. */
@@ -197,7 +212,9 @@ export function decideCustomer(
   const reason: WriteReason | undefined =
     bands.churnBand !== state.churnBand
       ? 'churn_band'
-      : bands.clvBand !== state.clvBand
+      : state.pAliveBand !== null && bands.pAliveBand !== state.pAliveBand
+        ? 'p_alive_band'
+        : bands.clvBand !== state.clvBand
         ? 'clv_band'
         : bands.topCategory !== state.topCategory
           ? 'top_category'

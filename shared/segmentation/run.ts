@@ -38,6 +38,12 @@ export const ScoreResult = z.object({
   events: z.number().int().nonnegative(),
   /** Customer documents written by this run (a redelivery counts what it found already done too). */
   written: z.number().int().nonnegative(),
+  /**
+   * Why they were written ("first", "segment", "churn_band", "p_alive_band", "clv_band", "top_category",
+   * "stale"; "redelivered" for those an earlier delivery of the shard had written): what a night's writes
+   * cost is mostly set here.
+   */
+  writeReasons: counts.default({}),
   /** Customers whose document was left as it was: nothing a reader uses changed and the scores are fresh. */
   unchanged: z.number().int().nonnegative().default(0),
   /** True when the shard decided from the baseline run's state files instead of reading each document. */
@@ -111,6 +117,7 @@ export const SegmentRun = z.object({
       movements: counts,
       events: z.number().int(),
       written: z.number().int().default(0),
+      writeReasons: counts.default({}),
       unchanged: z.number().int().default(0),
     })
     .optional(),
@@ -199,6 +206,7 @@ export function scoreTotals(run: SegmentRun): NonNullable<SegmentRun['totals']> 
   const segments: Record<string, number> = {};
   for (const rule of run.config.segments) segments[rule.name] = 0;
   const movements: Record<string, number> = {};
+  const writeReasons: Record<string, number> = {};
   let customers = 0;
   let events = 0;
   let written = 0;
@@ -210,8 +218,9 @@ export function scoreTotals(run: SegmentRun): NonNullable<SegmentRun['totals']> 
     unchanged += result.unchanged;
     addCounts(segments, result.segments);
     addCounts(movements, result.movements);
+    addCounts(writeReasons, result.writeReasons);
   }
-  return { customers, segments, movements: sortedCounts(movements), events, written, unchanged };
+  return { customers, segments, movements: sortedCounts(movements), events, written, writeReasons: sortedCounts(writeReasons), unchanged };
 }
 
 function sortedCounts(counts: Record<string, number>): Record<string, number> {

@@ -70,6 +70,7 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
   const movements: Record<string, number> = {};
   let events = 0;
   let written = 0;
+  const writeReasons: Record<string, number> = {};
   let unchanged = 0;
   let skippedNewer = 0;
   let skippedErased = 0;
@@ -120,8 +121,11 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
           unchanged++;
           states.push(outcome.state);
           break;
-        case 'done':
+        case 'done': {
           written++;
+          const decision = decisions[k]!;
+          const reason = decision.kind === 'write' ? decision.reason : 'redelivered';
+          writeReasons[reason] = (writeReasons[reason] ?? 0) + 1;
           states.push(outcome.state);
           // Counted from the outcome, not from sends: a redelivery finds earlier customers stamped.
           if (outcome.from !== s.segment) {
@@ -130,6 +134,7 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
             movements[key] = (movements[key] ?? 0) + 1;
           }
           break;
+        }
       }
       csv.push(csvRow(snapshotRow(s, outcome.kind === 'done' || outcome.kind === 'unchanged' ? outcome : undefined)));
     });
@@ -144,6 +149,7 @@ export async function scoreShard(deps: SegmentationDeps, runId: string, shard: n
     movements,
     events,
     written,
+    writeReasons,
     unchanged,
     baseline: baseline !== undefined,
     skippedNewer,

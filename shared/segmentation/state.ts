@@ -12,30 +12,31 @@ import type { SegmentationDeps } from './ports.js';
  * conditional patch that fails when a document no longer matches the state it assumed (then it reads).
  * Columnar JSON, since a file holds tens of thousands of customers.
  */
-const StateFile = z.object({
-  version: z.literal(1),
-  runId: z.string(),
-  shard: z.number().int(),
-  customers: z.array(z.tuple([
-    z.string(), // customerId
-    z.string(), // runId of the stored scores
-    z.string(), // asOf of the stored scores
-    z.string().nullable(), // segmentFrom
-    z.string(), // segment
-    z.string(), // segmentSince
-    z.string().nullable(), // previousSegment
-    CustomerState.shape.churnBand,
-    z.number(), // clvBand
-    z.string().nullable(), // topCategory
-  ])),
-});
+const stateColumns = [
+  z.string(), // customerId
+  z.string(), // runId of the stored scores
+  z.string(), // asOf of the stored scores
+  z.string().nullable(), // segmentFrom
+  z.string(), // segment
+  z.string(), // segmentSince
+  z.string().nullable(), // previousSegment
+  CustomerState.shape.churnBand,
+  z.number(), // clvBand
+  z.string().nullable(), // topCategory
+] as const;
+
+/** Version 2 added the P(alive) band; a version 1 file (an earlier run's) is still read, without it. */
+const StateFile = z.discriminatedUnion('version', [
+  z.object({ version: z.literal(1), runId: z.string(), shard: z.number().int(), customers: z.array(z.tuple(stateColumns)) }),
+  z.object({ version: z.literal(2), runId: z.string(), shard: z.number().int(), customers: z.array(z.tuple([...stateColumns, z.number().int().nullable()])) }), // + pAliveBand
+]);
 
 export function stateFile(runId: string, shard: number, states: readonly CustomerState[]): string {
   return JSON.stringify({
-    version: 1,
+    version: 2,
     runId,
     shard,
-    customers: states.map((s) => [s.customerId, s.runId, s.asOf, s.segmentFrom, s.segment, s.segmentSince, s.previousSegment, s.churnBand, s.clvBand, s.topCategory]),
+    customers: states.map((s) => [s.customerId, s.runId, s.asOf, s.segmentFrom, s.segment, s.segmentSince, s.previousSegment, s.churnBand, s.clvBand, s.topCategory, s.pAliveBand]),
   } satisfies z.input<typeof StateFile>);
 }
 
@@ -62,12 +63,13 @@ export async function loadBaseline(
     const bytes = await deps.blobs.get(statePath(baseline.runId, shard));
     if (!bytes) return undefined;
     const file = StateFile.parse(JSON.parse(bytes.toString('utf8')));
-    for (const [customerId, runId, asOf, segmentFrom, segment, segmentSince, previousSegment, churnBand, clvBand, topCategory] of file.customers) {
+    const rows = file.version === 2 ? file.customers : file.customers.map((row) => [...row, null] as const);
+    for (const [customerId, runId, asOf, segmentFrom, segment, segmentSince, previousSegment, churnBand, clvBand, topCategory, pAliveBand] of rows) {
       if (!sameShards) {
         const bucket = customerBucket(customerId);
         if (bucket < range.lo || bucket >= range.hi) continue;
       }
-      states.set(customerId, { customerId, runId, asOf, segmentFrom, segment, segmentSince, previousSegment, churnBand, clvBand, topCategory });
+      states.set(customerId, { customerId, runId, asOf, segmentFrom, segment, segmentSince, previousSegment, churnBand, pAliveBand, clvBand, topCategory });
     }
   }
   return states;

@@ -26,6 +26,7 @@ export function runFields(run: SegmentRun, now: Date) {
     segmentChanges: totals?.events ?? 0,
     /** Customer documents this run wrote (a segment, a band or stale scores changed), and those it left as they were. */
     customersWritten: totals?.written ?? 0,
+    writeReasons: totals?.writeReasons ?? {},
     customersUnchanged: totals?.unchanged ?? 0,
     baselineRunId: run.baseline?.runId ?? null,
     /** Pass 1: purchases read, and customers whose summaries came unchanged from an earlier run (which: summariesFrom). */

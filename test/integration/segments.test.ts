@@ -108,7 +108,7 @@ describe('segmentation runs on the local host (CDNOW)', () => {
     // any customer: the redelivery re-sends those events (dropped as duplicates) and finishes the shard.
     await run({ asOf: '1997-09-30', timeUnit: 'week', runId: 'cdnow-1', testFaults: { pass: 'score', shard: 3, afterChunk: 0 } });
     const view = await json<SegmentsView>(await host.call('/api/segments'));
-    expect(view).toMatchObject({ runId: 'cdnow-1', asOf: '1997-09-30', status: 'completed', customers: 2357 });
+    expect(view).toMatchObject({ runId: 'cdnow-1', asOf: '1997-09-30', status: 'completed', customers: 2357, customersWritten: 2357, writeReasons: { first: 2357 } });
     const { bgnbd, gammaGamma, timeUnit } = view.models;
     expect(timeUnit).toBe('week');
     within(bgnbd.r, 0.2426, 0.005);
@@ -196,7 +196,7 @@ describe('segmentation runs on the local host (CDNOW)', () => {
     expect(view.previousRunId).toBe('cdnow-1');
     expect(view).toMatchObject({ status: 'completed', customers: 2357, segmentChanges: 0, movements: {} });
     // Nothing a reader uses changed: no document was written; profile-scores recomputes the new run's scores.
-    expect(view).toMatchObject({ baselineRunId: 'cdnow-1', customersWritten: 0, customersUnchanged: 2357 });
+    expect(view).toMatchObject({ baselineRunId: 'cdnow-1', customersWritten: 0, writeReasons: {}, customersUnchanged: 2357 });
     expect(await events()).toMatchObject({ active: 0, deadLettered: 0 });
     const after = await scoresOf('00004');
     expect(after).toMatchObject({ segment: before.segment, segmentSince: '1997-09-30', runId: view.runId, source: 'recomputed' });

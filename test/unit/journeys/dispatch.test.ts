@@ -55,6 +55,17 @@ describe('dispatcher', () => {
     expect(adapter.calls).toBe(2);
   });
 
+  it('sends a request delivered twice once: the second finds the sent record and does nothing', async () => {
+    const world = new JourneyWorld(new RecordingBus());
+    world.customers.set('c-1', consented);
+    const adapter = scripted([{ kind: 'sent', providerMessageId: 'p-1' }]);
+    const deps = { ...world.dispatchDeps(() => 0.5), adapters: new Map([['email' as const, adapter]]) };
+    expect(await dispatch(deps, request(), now)).toEqual({ status: 'sent' });
+    expect(await dispatch(deps, request(), new Date(now.getTime() + 60_000))).toEqual({ status: 'already_final' });
+    expect(adapter.calls).toBe(1);
+    expect((await world.messages.get('c-1', 'm-1'))!.value.history.map((h) => h.status)).toEqual(['queued', 'sent']);
+  });
+
   it('marks a permanent failure failed with its reason and gives the frequency slot back', async () => {
     const world = new JourneyWorld(new RecordingBus());
     world.customers.set('c-1', consented);

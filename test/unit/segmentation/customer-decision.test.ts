@@ -3,6 +3,7 @@ import {
   bandsOf,
   clvBand,
   decideCustomer,
+  pAliveBand,
   movementKey,
   stateAfter,
   stateOf,
@@ -10,7 +11,9 @@ import {
   type CustomerState,
 } from '../../../shared/segmentation/customer-update.js';
 import { planShards } from '../../../shared/segmentation/plan.js';
-import { overlappingShards, stateFile } from '../../../shared/segmentation/state.js';
+import { statePath } from '../../../shared/segmentation/paths.js';
+import type { SegmentationDeps } from '../../../shared/segmentation/ports.js';
+import { loadBaseline, overlappingShards, stateFile } from '../../../shared/segmentation/state.js';
 
 const run = { runId: 'r2', asOf: '2026-11-02' };
 const policy = { staleAfterDays: 7 };
@@ -88,7 +91,7 @@ describe('the per-customer decision (scores → stored record, event or none)', 
   });
 
   it('the same segment with scores drifting inside their bands writes nothing and sends nothing', () => {
-    const drift = scored('loyal', { pAlive: 0.79, clv12mMinor: 7_100, expectedPurchases90d: 0.88, daysSinceLastPurchase: 13 });
+    const drift = scored('loyal', { pAlive: 0.81, clv12mMinor: 7_100, expectedPurchases90d: 0.88, daysSinceLastPurchase: 13 });
     expect(decideCustomer(stored(), drift, run, policy)).toEqual({ kind: 'unchanged', from: 'loyal', state: stored() });
   });
 
@@ -96,6 +99,7 @@ describe('the per-customer decision (scores → stored record, event or none)', 
     const cases: [Partial<CustomerAnalytics>, string][] = [
       [{ churnRisk: { atRisk: true, lowPAlive: false, overdue: true, overdueAfterDays: 270 } }, 'churn_band'],
       [{ pAlive: 0.45 }, 'churn_band'],
+      [{ pAlive: 0.79 }, 'p_alive_band'],
       [{ clv12mMinor: 4_900 }, 'clv_band'],
       [{ topCategory: 'bags' }, 'top_category'],
     ];
@@ -109,6 +113,11 @@ describe('the per-customer decision (scores → stored record, event or none)', 
         expectedRunId: 'r1',
       });
     }
+  });
+
+  it('compares no P(alive) band with a state kept before there was one (no rewrite wave after an upgrade)', () => {
+    expect(decideCustomer(stored({ pAliveBand: null }), scored('loyal', { pAlive: 0.55 }), run, policy).kind).toBe('unchanged');
+    expect(decideCustomer(stored({ pAliveBand: null }), scored('loyal', { pAlive: 0.45 }), run, policy)).toMatchObject({ reason: 'churn_band' });
   });
 
   it('rewrites scores that reached the staleness, and not a day earlier', () => {
@@ -147,6 +156,10 @@ describe('stored state', () => {
     expect(decideCustomer(old, scored('loyal'), run, { staleAfterDays: 365 })).toMatchObject({ kind: 'write', changed: false, from: 'loyal' });
   });
 
+  it('puts P(alive) in tenths', () => {
+    expect([0, 0.05, 0.1, 0.499, 0.5, 0.8, 0.99, 1, Number.NaN].map(pAliveBand)).toEqual([0, 0, 1, 4, 5, 8, 9, 9, 0]);
+  });
+
   it('puts CLV on a 1-2-5 ladder', () => {
     expect([0, 0.4, 1, 99, 100, 199, 200, 499, 500, 999, 1_000, 7_400, 12_345].map(clvBand)).toEqual([
       0, 0, 1, 50, 100, 100, 200, 200, 500, 500, 1_000, 5_000, 10_000,
@@ -155,10 +168,23 @@ describe('stored state', () => {
 
   it('state files round-trip, and a shard finds the previous run’s shards that cover its buckets', () => {
     const text = stateFile('r1', 0, [stored(), stored({ customerId: 'C-2', previousSegment: null, topCategory: null })]);
-    expect(JSON.parse(text).customers[1]).toEqual(['C-2', 'r1', '2026-11-01', 'new', 'loyal', '2026-09-01', null, 'low', 5_000, null]);
+    expect(JSON.parse(text).customers[1]).toEqual(['C-2', 'r1', '2026-11-01', 'new', 'loyal', '2026-09-01', null, 'low', 5_000, null, 8]);
     const [first, second] = planShards(4);
     expect(overlappingShards(first!, 4)).toEqual([0]);
     expect(overlappingShards(second!, 16)).toEqual([4, 5, 6, 7]);
     expect(overlappingShards(planShards(3)[1]!, 2)).toEqual([0, 1]);
+  });
+
+  it('reads state files back, and those of version 1 (before the P(alive) band) without the band', async () => {
+    const v1 = { version: 1, runId: 'r0', shard: 0, customers: [['C-1', 'r0', '2026-10-31', 'new', 'loyal', '2026-09-01', 'new', 'low', 5_000, 'shoes']] };
+    const files = new Map([
+      [statePath('r0', 0), JSON.stringify(v1)],
+      [statePath('r1', 0), stateFile('r1', 0, [stored()])],
+    ]);
+    const deps = { blobs: { get: async (p: string) => (files.has(p) ? Buffer.from(files.get(p)!) : undefined) } } as unknown as SegmentationDeps;
+    const range = planShards(1)[0]!;
+    expect((await loadBaseline(deps, { runId: 'r1', shards: 1 }, range, 1))?.get('C-1')).toEqual(stored());
+    expect((await loadBaseline(deps, { runId: 'r0', shards: 1 }, range, 1))?.get('C-1')).toEqual(stored({ runId: 'r0', asOf: '2026-10-31', pAliveBand: null }));
+    expect(await loadBaseline(deps, { runId: 'r9', shards: 1 }, range, 1)).toBeUndefined();
   });
 });

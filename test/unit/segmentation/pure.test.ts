@@ -98,6 +98,7 @@ const scoreResult = (segments: Record<string, number>, movements: Record<string,
   movements,
   events: Object.values(movements).reduce((s, c) => s + c, 0),
   written: 0,
+  writeReasons: {},
   unchanged: 0,
   baseline: false,
   skippedNewer: 0,
@@ -158,8 +159,8 @@ describe('completion detection', () => {
       ...run(2),
       status: 'scoring',
       score: {
-        '0': scoreResult({ lost: 2, champions: 1 }, { 'none→lost': 2 }),
-        '1': scoreResult({ lost: 1, loyal: 3 }, { 'none→lost': 1, 'at_risk→loyal': 3 }),
+        '0': { ...scoreResult({ lost: 2, champions: 1 }, { 'none→lost': 2 }), written: 3, writeReasons: { first: 2, stale: 1 } },
+        '1': { ...scoreResult({ lost: 1, loyal: 3 }, { 'none→lost': 1, 'at_risk→loyal': 3 }), written: 4, writeReasons: { first: 1, segment: 3 } },
       },
     };
     const totals = scoreTotals(r);
@@ -171,6 +172,12 @@ describe('completion detection', () => {
       ['none→lost', 3],
     ]);
     expect(totals.events).toBe(6);
+    expect(totals.written).toBe(7);
+    expect(Object.entries(totals.writeReasons)).toEqual([
+      ['first', 3],
+      ['segment', 3],
+      ['stale', 1],
+    ]);
   });
 
   it('names the run currency, or warns when shards saw several', () => {
