@@ -42,7 +42,7 @@ describe('npm run simulate against the local host', () => {
     // Its own host (the command starts one): the virtual clock must not be past the start.
     const run = await runSimulate(['--customers', String(loopCustomers), '--days', String(loopDays), '--seed', '42', '--effect', '0.04', '--json']);
     expect(run.code, run.stdout + run.stderr.slice(-4000)).toBe(0);
-    const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Pick<SimulateResult, 'customers' | 'days' | 'seed' | 'trueEffect' | 'trueCouponEffect' | 'journeys' | 'seconds' | 'requests' | 'cosmosRequestsByFunction'>;
+    const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Pick<SimulateResult, 'customers' | 'days' | 'seed' | 'trueEffect' | 'trueCouponEffect' | 'journeys' | 'seconds' | 'requests' | 'cosmosRequestsByFunction' | 'segmentWrites'>;
     expect(result).toMatchObject({ customers: loopCustomers, days: loopDays, seed: 42, trueEffect: 0.04, trueCouponEffect: 0.02 });
     expect(result.seconds).toBeGreaterThan(0);
     expect(result.journeys.map((j) => [j.journeyId, j.metric, ...j.arms])).toEqual([
@@ -63,6 +63,12 @@ describe('npm run simulate against the local host', () => {
     const byFunction = Object.entries(result.cosmosRequestsByFunction ?? {});
     expect(byFunction.map(([name]) => name)).toEqual(expect.arrayContaining(['purchases-ingest', 'segments-shard', 'journeys-step', 'messages-dispatch', 'coupons-issue', 'kpis-record']));
     expect(byFunction.map(([, n]) => n)).toEqual(byFunction.map(([, n]) => n).sort((a, b) => b - a));
+    // Why the nights wrote customer documents: the first run writes everyone with a purchase (no earlier run),
+    // later nights the customers whose segment or bands moved; no reason outside the documented ones.
+    expect(result.segmentWrites['first']).toBeGreaterThan(0.9 * loopCustomers);
+    expect(result.segmentWrites['first']).toBeLessThanOrEqual(loopCustomers);
+    expect(result.segmentWrites['segment']).toBeGreaterThan(0);
+    expect(Object.keys(result.segmentWrites).every((r) => ['first', 'segment', 'churn_band', 'p_alive_band', 'clv_band', 'top_category', 'stale'].includes(r))).toBe(true);
     expect(result.requests['induced']).toBeGreaterThan(0);
     expect(result.requests['redemption']).toBeGreaterThan(0);
     expect(Object.keys(result.requests).filter((k) => k.startsWith('redemption-refused'))).toEqual([]);
