@@ -62,7 +62,13 @@ export async function loadBaseline(
   for (const shard of overlappingShards(range, baseline.shards)) {
     const bytes = await deps.blobs.get(statePath(baseline.runId, shard));
     if (!bytes) return undefined;
-    const file = StateFile.parse(JSON.parse(bytes.toString('utf8')));
+    const raw = JSON.parse(bytes.toString('utf8')) as { version?: unknown };
+    if (raw.version !== 1 && raw.version !== 2) {
+      // Written by a newer version of winback (then rolled back): compare with the documents instead.
+      deps.log(`segments: state file ${statePath(baseline.runId, shard)} has version ${JSON.stringify(raw.version)}, which this version cannot read; reading customer documents instead`);
+      return undefined;
+    }
+    const file = StateFile.parse(raw);
     const rows = file.version === 2 ? file.customers : file.customers.map((row) => [...row, null] as const);
     for (const [customerId, runId, asOf, segmentFrom, segment, segmentSince, previousSegment, churnBand, clvBand, topCategory, pAliveBand] of rows) {
       if (!sameShards) {

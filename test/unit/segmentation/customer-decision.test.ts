@@ -175,16 +175,21 @@ describe('stored state', () => {
     expect(overlappingShards(planShards(3)[1]!, 2)).toEqual([0, 1]);
   });
 
-  it('reads state files back, and those of version 1 (before the P(alive) band) without the band', async () => {
+  it('reads state files back, those of version 1 (before the P(alive) band) without the band, and none of a later version', async () => {
     const v1 = { version: 1, runId: 'r0', shard: 0, customers: [['C-1', 'r0', '2026-10-31', 'new', 'loyal', '2026-09-01', 'new', 'low', 5_000, 'shoes']] };
     const files = new Map([
       [statePath('r0', 0), JSON.stringify(v1)],
       [statePath('r1', 0), stateFile('r1', 0, [stored()])],
     ]);
-    const deps = { blobs: { get: async (p: string) => (files.has(p) ? Buffer.from(files.get(p)!) : undefined) } } as unknown as SegmentationDeps;
+    files.set(statePath('r3', 0), JSON.stringify({ ...v1, version: 3 }));
+    const logged: string[] = [];
+    const deps = { blobs: { get: async (p: string) => (files.has(p) ? Buffer.from(files.get(p)!) : undefined) }, log: (line: string) => logged.push(line) } as unknown as SegmentationDeps;
     const range = planShards(1)[0]!;
     expect((await loadBaseline(deps, { runId: 'r1', shards: 1 }, range, 1))?.get('C-1')).toEqual(stored());
     expect((await loadBaseline(deps, { runId: 'r0', shards: 1 }, range, 1))?.get('C-1')).toEqual(stored({ runId: 'r0', asOf: '2026-10-31', pAliveBand: null }));
     expect(await loadBaseline(deps, { runId: 'r9', shards: 1 }, range, 1)).toBeUndefined();
+    // A file of a later version (a rollback after it ran): the shard reads the documents instead, and says so.
+    expect(await loadBaseline(deps, { runId: 'r3', shards: 1 }, range, 1)).toBeUndefined();
+    expect(logged).toEqual([expect.stringMatching(/state file segment-state\/r3\/.* version 3, which this version cannot read/)]);
   });
 });
