@@ -208,19 +208,7 @@ export function decideCustomer(
   if (from !== segment) {
     return { kind: 'write', reason: 'segment', from, to: segment, changed: true, segmentSince: run.asOf, previousSegment: from, expectedRunId: state.runId };
   }
-  const bands = bandsOf(scored.analytics);
-  const reason: WriteReason | undefined =
-    bands.churnBand !== state.churnBand
-      ? 'churn_band'
-      : state.pAliveBand !== null && bands.pAliveBand !== state.pAliveBand
-        ? 'p_alive_band'
-        : bands.clvBand !== state.clvBand
-        ? 'clv_band'
-        : bands.topCategory !== state.topCategory
-          ? 'top_category'
-          : daysBetween(state.asOf, run.asOf) >= policy.staleAfterDays
-            ? 'stale'
-            : undefined;
+  const reason = rewriteReason(bandsOf(scored.analytics), state, run, policy);
   if (reason === undefined) return { kind: 'unchanged', from, state };
   return {
     kind: 'write',
@@ -232,6 +220,17 @@ export function decideCustomer(
     previousSegment: state.previousSegment,
     expectedRunId: state.runId,
   };
+}
+
+/** Why a customer whose segment stayed must be rewritten, if at all: the first band that moved, or age. */
+function rewriteReason(bands: MaterialBands, state: CustomerState, run: { asOf: string }, policy: WritePolicy): WriteReason | undefined {
+  if (bands.churnBand !== state.churnBand) return 'churn_band';
+  // A state kept before P(alive) had a band compares none: its customers get one at their next write.
+  if (state.pAliveBand !== null && bands.pAliveBand !== state.pAliveBand) return 'p_alive_band';
+  if (bands.clvBand !== state.clvBand) return 'clv_band';
+  if (bands.topCategory !== state.topCategory) return 'top_category';
+  if (daysBetween(state.asOf, run.asOf) >= policy.staleAfterDays) return 'stale';
+  return undefined;
 }
 
 function daysBetween(from: string, to: string): number {
