@@ -450,10 +450,10 @@ export async function simulate(options: SimulateOptions, progress: Progress): Pr
     let revenueByArm: SimulateResult['revenueByArm'] = [];
     if (campaign) {
       kpis = await campaign.kpis();
-      checks = selfCheck(kpis, injected, ledger.perArm());
+      const added = ledger.perArm();
+      checks = selfCheck(kpis, injected, added);
       const currency = kpis.currency ?? retailer.currency;
       const booked = ledger.bookedPerArm();
-      const added = ledger.perArm();
       revenueByArm = kpis.arms.map((a) => {
         const bookedMinor = booked.get(a.arm) ?? 0;
         const counted = a.revenue ?? 0;
