@@ -15,8 +15,10 @@ export interface RequestHead {
 
 /** Container and kind of one REST request (`/dbs/{db}/colls/{coll}/docs[/{id}]`). */
 export function classifyRequest(req: RequestHead): { container: string; kind: RequestKind } {
-  const parts = (req.url ?? '').split('?')[0]!.split('/').filter(Boolean).map(decodeURIComponent);
-  const container = parts[2] === 'colls' && parts[3] !== undefined ? parts[3] : '(account)';
+  // Runs for every request on both threads (the request log, the count by function): only the container's
+  // name is decoded, not each document id.
+  const parts = (req.url ?? '').split('?')[0]!.split('/').filter(Boolean);
+  const container = parts[2] === 'colls' && parts[3] !== undefined ? decodeURIComponent(parts[3]) : '(account)';
   if (parts[4] !== 'docs') return { container, kind: 'other' };
   const method = (req.method ?? 'GET').toUpperCase();
   if (req.headers['x-ms-cosmos-is-query-plan-request'] !== undefined) return { container, kind: 'queryPlan' };

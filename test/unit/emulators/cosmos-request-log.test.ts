@@ -37,6 +37,9 @@ describe('embedded Cosmos emulator: request log and conditional patch', () => {
     expect(classifyRequest({ method: 'POST', url: docs, headers: { 'x-ms-cosmos-is-query-plan-request': 'True' } })).toEqual({ container: 'customers', kind: 'queryPlan' });
     expect(classifyRequest({ method: 'GET', url: '/dbs/winback/colls/customers/pkranges', headers: {} })).toEqual({ container: 'customers', kind: 'other' });
     expect(classifyRequest({ method: 'GET', url: '/', headers: {} })).toEqual({ container: '(account)', kind: 'other' });
+    // The container's name is decoded; a document id is not looked at, even one that is not valid %-encoding.
+    expect(classifyRequest({ method: 'GET', url: '/dbs/winback/colls/segment%2Druns/docs/run', headers: {} })).toEqual({ container: 'segment-runs', kind: 'read' });
+    expect(classifyRequest({ method: 'GET', url: `${docs}/C%E0%A4%A`, headers: {} })).toEqual({ container: 'customers', kind: 'read' });
   });
 
   it('counts what the SDK sends, and applies a conditional patch on a camelCase property only when it holds', async () => {
